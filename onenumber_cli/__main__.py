@@ -1,0 +1,3 @@
+from onenumber_cli.cli.app import main
+
+main()

@@ -1,0 +1,38 @@
+"""``accounts list``: every account, streamed."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from onenumber_cli.cli.invocation import current, services
+from onenumber_cli.cli.views import ACCOUNT_COLUMNS, plan_label
+from onenumber_cli.domain.values import Plan, Status
+from onenumber_cli.i18n import t
+
+app = typer.Typer(help="Accounts across the database.", no_args_is_help=True)
+
+
+@app.command("list")
+def list_(
+    ctx: typer.Context,
+    plan: Annotated[Plan | None, typer.Option("--plan", help="Only this plan.")] = None,
+    status: Annotated[Status | None, typer.Option("--status", help="Only this state.")] = None,
+) -> None:
+    """List accounts (streams; use -o jsonl or csv for millions of rows).
+
+    Example: onenumber accounts list --plan one-number+multi -o jsonl
+    """
+    run = current(ctx)
+    rows = services.list_accounts(run.database(), plan=plan.value if plan else None,
+                                  status=status.value if status else None)
+    if run.settings.machine:
+        run.out.records((r.to_dict() for r in rows), ACCOUNT_COLUMNS)
+        return
+    run.out.records(
+        ({"account": r.account, "status": t(f"status.{r.status}"), "plan": plan_label(r.plan),
+          "capacity": r.capacity, "registered": f"{r.registered} / {r.capacity}"}
+         for r in rows),
+        [c for c in ACCOUNT_COLUMNS if c.key != "capacity"],
+    )

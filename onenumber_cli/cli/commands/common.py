@@ -1,0 +1,60 @@
+"""Pieces every command module shares: option types, confirmation, result output."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from onenumber_cli.cli.console import Declined, terminal
+from onenumber_cli.cli.invocation import Invocation
+from onenumber_cli.cli.views import RESULT_COLUMNS, result_dict, result_row, show_result
+from onenumber_cli.domain.values import parse_time
+from onenumber_cli.errors import ConfirmationRequired
+from onenumber_cli.i18n import t
+
+if TYPE_CHECKING:
+    from onenumber_cli.services import ChangeResult
+
+Account = Annotated[str, typer.Argument(metavar="ACCOUNT", help="The customer's d-account ID.")]
+DeviceRef = Annotated[str, typer.Argument(
+    metavar="DEVICE", help="Device id, IMEI, or current name (an id always wins).")]
+DryRun = Annotated[bool, typer.Option(
+    "--dry-run", help="Check everything and report what would change; write nothing.")]
+Yes = Annotated[bool, typer.Option(
+    "--yes", "-y", help="Do not ask for confirmation (needed when not on a terminal).")]
+
+
+def time_option(run: Invocation, raw: str | None, *, allow_future: bool = True
+                ) -> datetime | None:
+    if raw is None:
+        return None
+    return parse_time(raw, run.settings.zone, allow_future=allow_future)
+
+
+def confirm_change(run: Invocation, *, yes: bool, dry_run: bool, command: str,
+                   plan: Callable[[], ChangeResult],
+                   preview: Callable[[ChangeResult], None]) -> None:
+    """Ask before a change that cannot be undone.
+
+    The change is first planned as a dry run, so a rule refusal is reported as such
+    (not as a missing ``--yes``) and a no-op asks nothing.  Then: on a terminal, show
+    ``preview`` and ask; without one, refuse (exit 2) and name ``--yes``.
+    """
+    if yes or dry_run:
+        return
+    planned = plan()
+    if not planned.changed:
+        return
+    if not terminal.interactive():
+        raise ConfirmationRequired(command=command)
+    preview(planned)
+    if not typer.confirm(t("prompt.proceed"), default=False, err=True):
+        raise Declined()
+
+
+def report(run: Invocation, result: ChangeResult) -> None:
+    run.out.document(result_dict(result), table=lambda: show_result(run.out, result),
+                     rows=([result_row(result)], RESULT_COLUMNS))

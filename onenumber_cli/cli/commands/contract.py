@@ -1,0 +1,89 @@
+"""``option`` and ``service``: the Multi-device option and the service itself."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from onenumber_cli.cli.commands.common import Account, DryRun, Yes, confirm_change, report
+from onenumber_cli.cli.invocation import current, services
+from onenumber_cli.i18n import t
+
+if TYPE_CHECKING:
+    from onenumber_cli.services import ChangeResult
+
+option_app = typer.Typer(help="The Multi-device option (up to 5 devices).",
+                         no_args_is_help=True)
+service_app = typer.Typer(help="The One Number Service contract itself.", no_args_is_help=True)
+
+
+@option_app.command("subscribe")
+def option_subscribe(ctx: typer.Context, account: Account, dry_run: DryRun = False) -> None:
+    """Subscribe to the Multi-device option (550 JPY a month, tax included).
+
+    Example: onenumber option subscribe demo-single
+    """
+    run = current(ctx)
+    report(run, services.option_subscribe(run.database(), run.actor(), account,
+                                          dry_run=dry_run))
+
+
+@option_app.command("cancel")
+def option_cancel(ctx: typer.Context, account: Account, yes: Yes = False,
+                  dry_run: DryRun = False) -> None:
+    """Cancel the Multi-device option (at most 1 device may remain registered).
+
+    Example: onenumber option cancel demo-multi --yes
+    """
+    run = current(ctx)
+    db = run.database()
+
+    def plan(dry_run: bool = True) -> ChangeResult:
+        return services.option_cancel(db, run.actor(), account, dry_run=dry_run)
+
+    def preview(_: ChangeResult) -> None:
+        run.out.stderr.write(t("confirm.option_cancel", account=account) + "\n")
+
+    confirm_change(run, yes=yes, dry_run=dry_run, command="option cancel", plan=plan,
+                   preview=preview)
+    report(run, plan(dry_run))
+
+
+@service_app.command("subscribe")
+def service_subscribe(
+    ctx: typer.Context,
+    account: Account,
+    multi: Annotated[bool, typer.Option(
+        "--multi", help="Subscribe with the Multi-device option.")] = False,
+    dry_run: DryRun = False,
+) -> None:
+    """Create a contract, or reactivate a cancelled one (history is kept).
+
+    Example: onenumber service subscribe new-customer --multi
+    """
+    run = current(ctx)
+    report(run, services.service_subscribe(run.database(), run.actor(), account, multi=multi,
+                                           dry_run=dry_run))
+
+
+@service_app.command("cancel")
+def service_cancel(ctx: typer.Context, account: Account, yes: Yes = False,
+                   dry_run: DryRun = False) -> None:
+    """Cancel the service: unregisters the last device and ends the option.
+
+    Example: onenumber service cancel demo-single --yes
+    """
+    run = current(ctx)
+    db = run.database()
+
+    def plan(dry_run: bool = True) -> ChangeResult:
+        return services.service_cancel(db, run.actor(), account, dry_run=dry_run)
+
+    def preview(planned: ChangeResult) -> None:
+        names = ", ".join(d.name for d in planned.removed) or "-"
+        run.out.stderr.write(t("confirm.service_cancel", account=account, devices=names) + "\n")
+
+    confirm_change(run, yes=yes, dry_run=dry_run, command="service cancel", plan=plan,
+                   preview=preview)
+    report(run, plan(dry_run))

@@ -1,0 +1,81 @@
+"""Per-invocation state: raw global flags, resolved settings, output and database."""
+
+from __future__ import annotations
+
+import os
+from typing import TYPE_CHECKING, Any
+
+import typer
+
+from onenumber_cli.cli.console import terminal
+from onenumber_cli.cli.lazy import lazy_import
+from onenumber_cli.cli.output import Output
+from onenumber_cli.cli.settings import Settings, data_dir, resolve
+from onenumber_cli.i18n import LANGUAGES, language_from_environment, set_language
+
+if TYPE_CHECKING:
+    from onenumber_cli import services as services_module
+    from onenumber_cli.storage.engine import Database
+
+services: services_module = lazy_import("onenumber_cli.services")  # type: ignore[assignment]
+connect = lazy_import("onenumber_cli.storage.connect")
+
+
+class Invocation:
+    """Created by the root callback; commands reach it with :func:`current`."""
+
+    def __init__(self) -> None:
+        self.flags: dict[str, Any] = {}
+        self._settings: Settings | None = None
+        self._output: Output | None = None
+        self._db: Database | None = None
+
+    def remember(self, name: str, value: Any) -> None:
+        self.flags[name] = value
+        self._settings = None
+        self._output = None
+        if name == "lang" and value in LANGUAGES:
+            set_language(value)
+
+    def early_language(self) -> None:
+        """Best effort before settings resolve, so even a settings error is translated."""
+        lang = self.flags.get("lang") or os.environ.get("ONENUMBER_LANG")
+        set_language(lang if lang in LANGUAGES else language_from_environment())
+
+    @property
+    def settings(self) -> Settings:
+        if self._settings is None:
+            self.early_language()
+            self._settings = resolve(self.flags, stdout_tty=terminal.stdout_is_tty())
+            set_language(self._settings.lang)
+        return self._settings
+
+    @property
+    def out(self) -> Output:
+        if self._output is None:
+            self._output = Output(self.settings)
+        return self._output
+
+    def database(self, *, schema_check: bool = True, create: bool = False) -> Database:
+        """The invocation's database, opened once (``db`` commands skip the schema check)."""
+        if self._db is None:
+            self._db = connect.open_database(
+                self.settings.db, data_dir=data_dir(), schema_check=schema_check,
+                create=create, echo=self.settings.debug,
+            )
+        return self._db
+
+    def actor(self, batch_id: str | None = None) -> services_module.Actor:
+        return services.Actor(operator=self.settings.operator, batch_id=batch_id)
+
+    def close(self) -> None:
+        if self._db is not None:
+            self._db.dispose()
+            self._db = None
+
+
+def current(ctx: typer.Context) -> Invocation:
+    root = ctx.find_root()
+    if not isinstance(root.obj, Invocation):
+        root.obj = Invocation()
+    return root.obj

@@ -1,0 +1,247 @@
+"""English messages.  Keys and placeholders must match ``ja.py`` (tests enforce it)."""
+
+MESSAGES: dict[str, str] = {
+    # labels and values
+    "label.error": "error",
+    "label.hint": "hint",
+    "label.warning": "warning",
+    "value.yes": "yes",
+    "value.no": "no",
+    "value.not_registered": "Not registered",
+    "value.current": "current",
+    "value.not_current": "not current",
+    "plan.one_number": "One Number Service",
+    "plan.multi": "One Number Service + Multi-device option",
+    "status.active": "active",
+    "status.cancelled": "cancelled",
+    "event.register": "Registered",
+    "event.unregister": "Unregistered",
+    # field headers
+    "field.account": "d-account",
+    "field.status": "Status",
+    "field.plan": "Plan",
+    "field.capacity": "Capacity",
+    "field.registered": "Registered",
+    "field.registered_count": "Registered devices",
+    "field.slot": "Slot",
+    "field.id": "ID",
+    "field.name": "Device name",
+    "field.type": "Device type",
+    "field.imei": "IMEI",
+    "field.registered_at": "Registered at",
+    "field.registered_date": "Registration date",
+    "field.unregistered_at": "Unregistered at",
+    "field.event": "Event",
+    "field.at": "Date and time",
+    "field.device_id": "Device ID",
+    "field.action": "Action",
+    "field.changed": "Changed",
+    "field.dry_run": "Dry run",
+    "field.url": "Database",
+    "field.revision": "Schema revision",
+    "field.head": "Program's revision",
+    "field.schema_state": "Schema",
+    # messages
+    "msg.no_rows": "No rows.",
+    "msg.no_devices": "No registered devices.",
+    "msg.no_history": "No registration history.",
+    "msg.declined": "Cancelled; nothing was changed.",
+    "msg.demo_loaded": "Demo customers loaded: {accounts}.",
+    "msg.demo_present": "Demo customers already present: {accounts}.",
+    # status notes (seed screens 1 and 2)
+    "note.heading": "Notes:",
+    "note.option_offer": "With the Multi-device option, up to 5 accessory devices can be used "
+                         "at the same time.",
+    "note.option_fee": "Monthly charge {fee} JPY (tax included); One Number registration fee "
+                       "{registration} JPY.",
+    "note.option_how": "Apply: onenumber option subscribe {account}",
+    "note.may_still_show": "Even after the One Number registration information is deleted on "
+                           "the accessory device, it may still be shown here as in use.",
+    "note.needs_one": "One Number Service needs one or more registered accessory devices. If "
+                      "the customer does not use the service, cancel it: "
+                      "onenumber service cancel {account}",
+    "note.reduce_to_one": "Unregister the accessory devices no longer used (onenumber devices "
+                          "unregister {account} DEVICE). After reducing the devices in use to "
+                          "1, cancel the Multi-device option: onenumber option cancel {account}",
+    "note.cancelled": "This contract is cancelled. Reactivate it with: "
+                      "onenumber service subscribe {account}",
+    # confirmations (seed screen 5)
+    "confirm.unregister.title": "Unregister One Number registration?",
+    "confirm.unregister.note1": "After unregistering, this accessory device can no longer use "
+                                "One Number Service.",
+    "confirm.unregister.note2": "To use it with the service again, One Number registration "
+                                "must be done again.",
+    "confirm.unregister.note3": "This operation cannot be undone.",
+    "confirm.unregister.note4": "Unregistering does not cancel One Number Service or the "
+                                "Multi-device option.",
+    "confirm.unregister.note5": "Unregistering may not delete the registration information "
+                                "from the accessory device itself.",
+    "confirm.option_cancel": "Cancel the Multi-device option of {account}? The plan returns "
+                             "to One Number Service (1 device).",
+    "confirm.service_cancel": "Cancel One Number Service for {account}? This unregisters: "
+                              "{devices}.",
+    "prompt.proceed": "Proceed?",
+    # results of changing commands
+    "result.dry_run": "Dry run, nothing written: {text}",
+    "result.register.done": "Registered '{name}' (id {id}) in slot {slot} of {account}.",
+    "result.register.replaced": "Replaced: {removed}.",
+    "result.rename.done": "Renamed device {id} of {account} to '{name}'.",
+    "result.rename.unchanged": "Device {id} of {account} is already named '{name}'; nothing "
+                               "changed.",
+    "result.unregister.done": "Unregistered '{name}' (id {id}) from {account}.",
+    "result.unregister.unchanged": "Device '{name}' (id {id}) is not registered; nothing "
+                                   "changed.",
+    "result.option_subscribe.done": "{account} now has the plan: {plan}.",
+    "result.option_subscribe.unchanged": "{account} already has the Multi-device option; "
+                                         "nothing changed.",
+    "result.option_cancel.done": "Multi-device option of {account} cancelled; plan: {plan}.",
+    "result.option_cancel.unchanged": "{account} has no Multi-device option; nothing changed.",
+    "result.service_subscribe.done": "{account} is subscribed: {plan}.",
+    "result.service_subscribe.unchanged": "{account} is already subscribed ({plan}); nothing "
+                                          "changed.",
+    "result.service_cancel.done": "One Number Service of {account} cancelled.",
+    "result.service_cancel.unchanged": "{account} is already cancelled; nothing changed.",
+    # device names (R3)
+    "name.offence": "'{char}' ({codepoint}) at position {position}",
+    "name.separator": ", ",
+    # errors and hints
+    "error.internal": "error: an unexpected internal error occurred.",
+    "hint.internal": "hint: run again with --debug to see the traceback, and report it.",
+    "error.invalid_account": "'{value}' is not a valid d-account ID.",
+    "hint.invalid_account": "Use 1-64 characters of A-Z a-z 0-9 . _ @ + -.",
+    "error.invalid_time.format": "'{value}' is not a valid time.",
+    "hint.invalid_time.format": "Use ISO 8601, e.g. 2022-09-12 or 2022-09-12T16:43 (read in "
+                                "--tz unless an offset is given).",
+    "error.invalid_time.future": "'{value}' is in the future.",
+    "hint.invalid_time.future": "Give a time that has already passed, or leave it out for now.",
+    "error.invalid_argument.config": "The configuration file {path} cannot be read: {detail}",
+    "hint.invalid_argument.config": "Fix the TOML syntax or remove the file.",
+    "error.invalid_argument.config_keys": "The configuration file {path} has unknown keys: "
+                                          "{keys}.",
+    "hint.invalid_argument.config_keys": "Known keys: database_url, output, lang, tz, "
+                                         "operator.",
+    "error.invalid_argument.output": "Unknown output format '{value}'.",
+    "hint.invalid_argument.output": "Choose one of: {choices}.",
+    "error.invalid_argument.lang": "Unknown language '{value}'.",
+    "hint.invalid_argument.lang": "Choose one of: {choices}.",
+    "error.invalid_argument.tz": "Unknown time zone '{value}'.",
+    "hint.invalid_argument.tz": "Use an IANA name such as Asia/Tokyo or UTC.",
+    "error.ambiguous_device": "'{device}' matches several devices of {account}: {ids}.",
+    "hint.ambiguous_device": "Name the device by its id.",
+    "error.account_not_found": "Account '{account}' was not found.",
+    "hint.account_not_found": "Check the d-account ID (compared exactly), or create it with "
+                              "onenumber service subscribe {account}.",
+    "error.device_not_found": "No device '{device}' on account {account}.",
+    "hint.device_not_found": "See the devices with: onenumber devices list {account}",
+    "error.capacity_exceeded.one_number": "{account} already has {capacity} device registered, "
+                                          "the most its plan allows.",
+    "hint.capacity_exceeded.one_number": "Subscribe to the Multi-device option (onenumber "
+                                         "option subscribe {account}), or switch devices with "
+                                         "--replace.",
+    "error.capacity_exceeded.multi": "{account} already has {capacity} devices registered, "
+                                     "the most its plan allows: {devices}.",
+    "hint.capacity_exceeded.multi": "Unregister a device first (onenumber devices unregister "
+                                    "{account} DEVICE).",
+    "error.replace_not_allowed": "--replace is only for One Number Service without the "
+                                 "Multi-device option.",
+    "hint.replace_not_allowed": "Unregister the device to remove first (onenumber devices "
+                                "unregister {account} DEVICE), then register.",
+    "error.invalid_name.empty": "The device name is empty.",
+    "hint.invalid_name.empty": "Use 1 to 30 characters.",
+    "error.invalid_name.too_long": "The device name has {length} characters; at most {max} "
+                                   "are allowed (the excess starts with {where}).",
+    "hint.invalid_name.too_long": "Shorten it to {max} characters.",
+    "error.invalid_name.blank": "The device name consists of spaces only.",
+    "hint.invalid_name.blank": "Use letters, digits or - _ . +.",
+    "error.invalid_name.edge_space": "The device name starts or ends with a space: {where}.",
+    "hint.invalid_name.edge_space": "Use '{suggestion}'.",
+    "error.invalid_name.dash": "The device name contains characters that are not allowed: "
+                               "{where}.",
+    "hint.invalid_name.dash": "Use the hyphen '-' instead of dash-like characters; only "
+                              "letters, digits, spaces and - _ . + are allowed.",
+    "error.invalid_name.outside_jis": "The device name contains characters outside JIS X 0208 "
+                                      "/ JIS X 0201: {where}.",
+    "hint.invalid_name.outside_jis": "Replace them with common characters (e.g. 高 for 髙, 1 "
+                                     "for ①).",
+    "error.invalid_name.bad_chars": "The device name contains characters that are not "
+                                    "allowed: {where}.",
+    "hint.invalid_name.bad_chars": "Only full-width or half-width letters and digits, spaces "
+                                   "and the symbols - _ . + may be used.",
+    "error.invalid_name.no_default": "No valid device name can be derived from the type "
+                                     "'{type}'.",
+    "hint.invalid_name.no_default": "Give one with --name.",
+    "error.duplicate_name": "Another registered device is already named '{other}' (same as "
+                            "'{name}').",
+    "hint.duplicate_name": "Choose a different name; names are compared ignoring case and "
+                           "full-width/half-width.",
+    "error.invalid_imei.format": "'{value}' is not an IMEI: it must be exactly 15 digits.",
+    "hint.invalid_imei.format": "Leave out --imei for devices that cannot link their IMEI.",
+    "error.invalid_imei.check_digit": "'{value}' is not a valid IMEI: the check digit should "
+                                      "be {expected}.",
+    "hint.invalid_imei.check_digit": "Check the IMEI for typing errors.",
+    "error.invalid_type": "'{value}' is not a valid device type.",
+    "hint.invalid_type": "Use 1 to {max} printable characters.",
+    "error.duplicate_imei": "A device with IMEI {imei} is already registered on {account}.",
+    "hint.duplicate_imei": "See it with: onenumber devices show {account} {imei}",
+    "error.not_registered": "Device {device} of {account} is not registered.",
+    "hint.not_registered": "Only registered devices can be renamed; register it again first.",
+    "error.last_device": "This is the last registered device of {account}; One Number "
+                         "Service needs one or more.",
+    "hint.last_device": "Cancel the service (onenumber service cancel {account}) or register "
+                        "a replacement first.",
+    "error.too_many_devices.option": "{account} has {count} registered devices: {devices}.",
+    "hint.too_many_devices.option": "Unregister devices until 1 remains, then cancel the "
+                                    "Multi-device option.",
+    "error.too_many_devices.service": "{account} has {count} registered devices: {devices}.",
+    "hint.too_many_devices.service": "Unregister devices until 1 remains, then cancel the "
+                                     "service.",
+    "error.not_subscribable.active_other_plan": "{account} is already subscribed with plan "
+                                                "{plan}.",
+    "hint.not_subscribable.active_other_plan": "Change the plan with onenumber option "
+                                               "subscribe|cancel {account}.",
+    "error.contract_cancelled": "The contract of {account} is cancelled.",
+    "hint.contract_cancelled": "Reactivate it first: onenumber service subscribe {account}",
+    "error.confirmation_required": "{command} needs confirmation, and there is no terminal to "
+                                   "ask on.",
+    "hint.confirmation_required": "Pass --yes to confirm.",
+    "error.conflict.busy": "The database is busy with another change: {detail}",
+    "hint.conflict.busy": "Try again in a moment.",
+    "error.conflict.retries": "Another change to the same account got in the way {attempts} "
+                              "times: {detail}",
+    "hint.conflict.retries": "Try again in a moment; nothing was changed.",
+    "error.database_unavailable.bad_url": "The database URL cannot be parsed.",
+    "hint.database_unavailable.bad_url": "Use sqlite:///PATH or "
+                                         "postgresql+psycopg://USER@HOST/DB.",
+    "error.database_unavailable.unsupported": "Database '{backend}' is not supported ({url}).",
+    "hint.database_unavailable.unsupported": "Use SQLite or PostgreSQL "
+                                             "(postgresql+psycopg://...).",
+    "error.database_unavailable.missing_file": "There is no database at {url}.",
+    "hint.database_unavailable.missing_file": "Create it with: onenumber --db sqlite:///{url} "
+                                              "db upgrade",
+    "error.database_unavailable.os_error": "The database file {url} cannot be created: "
+                                           "{detail}",
+    "hint.database_unavailable.os_error": "Check the directory and its permissions.",
+    "error.database_unavailable.driver": "The database driver for {url} is not installed: "
+                                         "{detail}",
+    "hint.database_unavailable.driver": "Install the PostgreSQL extra: pip install "
+                                        "'onenumber-cli[postgres]'",
+    "error.database_unavailable.read_only": "The database {url} does not allow this change "
+                                            "(read-only access).",
+    "hint.database_unavailable.read_only": "Use an account with write permission, or only "
+                                           "read.",
+    "error.database_unavailable.unreachable": "The database {url} is not available: {detail}",
+    "hint.database_unavailable.unreachable": "Check that the server runs, the URL, the "
+                                             "credentials and that the database exists.",
+    "error.database_unavailable.schema": "The database {url} does not have the expected "
+                                         "tables: {detail}",
+    "hint.database_unavailable.schema": "Run: onenumber db upgrade",
+    "error.schema_mismatch.empty": "The database {url} has no onenumber schema.",
+    "hint.schema_mismatch.empty": "Run: onenumber db upgrade",
+    "error.schema_mismatch.behind": "The database {url} is at schema revision {revision}; this "
+                                    "program needs {head}.",
+    "hint.schema_mismatch.behind": "Run: onenumber db upgrade",
+    "error.schema_mismatch.ahead": "The database {url} is at schema revision {revision}, newer "
+                                   "than this program knows ({head}).",
+    "hint.schema_mismatch.ahead": "Upgrade onenumber to a newer version (onenumber db upgrade "
+                                  "cannot go back).",
+}

@@ -1,0 +1,247 @@
+"""日本語メッセージ。キーとプレースホルダは ``en.py`` と一致させる（テストで検査）。
+
+画面の文言はシード（ワンナンバーサービス管理サイトの案内）の表現に合わせている。
+"""
+
+MESSAGES: dict[str, str] = {
+    # ラベルと値
+    "label.error": "エラー",
+    "label.hint": "ヒント",
+    "label.warning": "警告",
+    "value.yes": "はい",
+    "value.no": "いいえ",
+    "value.not_registered": "未登録",
+    "value.current": "最新",
+    "value.not_current": "最新ではありません",
+    "plan.one_number": "ワンナンバーサービス",
+    "plan.multi": "ワンナンバーサービス＋マルチデバイスオプション",
+    "status.active": "契約中",
+    "status.cancelled": "解約済み",
+    "event.register": "登録",
+    "event.unregister": "解除",
+    # 見出し
+    "field.account": "dアカウント",
+    "field.status": "契約状態",
+    "field.plan": "ご契約プラン",
+    "field.capacity": "上限台数",
+    "field.registered": "登録台数",
+    "field.registered_count": "登録台数",
+    "field.slot": "枠",
+    "field.id": "ID",
+    "field.name": "端末名",
+    "field.type": "端末の種類",
+    "field.imei": "IMEI",
+    "field.registered_at": "登録日時",
+    "field.registered_date": "登録日",
+    "field.unregistered_at": "解除日時",
+    "field.event": "登録/解除",
+    "field.at": "日時",
+    "field.device_id": "端末ID",
+    "field.action": "操作",
+    "field.changed": "変更",
+    "field.dry_run": "ドライラン",
+    "field.url": "データベース",
+    "field.revision": "スキーマのリビジョン",
+    "field.head": "プログラムのリビジョン",
+    "field.schema_state": "スキーマ",
+    # メッセージ
+    "msg.no_rows": "該当するデータはありません。",
+    "msg.no_devices": "登録されているアクセサリ端末はありません。",
+    "msg.no_history": "登録履歴はありません。",
+    "msg.declined": "キャンセルしました。何も変更していません。",
+    "msg.demo_loaded": "デモのお客さまを登録しました: {accounts}",
+    "msg.demo_present": "デモのお客さまは登録済みです: {accounts}",
+    # 契約状態の注意事項（シードの画面1・2）
+    "note.heading": "ご注意事項:",
+    "note.option_offer": "ワンナンバーサービスのマルチデバイスオプションを契約すれば、最大5台まで"
+                         "同時にアクセサリ端末を利用できます。",
+    "note.option_fee": "月額使用料 {fee} 円(税込)、ワンナンバー登録手数料 {registration} 円",
+    "note.option_how": "お申込み: onenumber option subscribe {account}",
+    "note.may_still_show": "アクセサリ端末のワンナンバー登録情報を削除しても、利用中のアクセサリ端末"
+                           "としてこちらに表示される場合があります。",
+    "note.needs_one": "ワンナンバーサービスは1台以上のアクセサリ端末をワンナンバー登録する必要が"
+                      "あります。ワンナンバーサービスを利用されない場合は解約してください: "
+                      "onenumber service cancel {account}",
+    "note.reduce_to_one": "利用を終了するアクセサリ端末はワンナンバー登録を解除してください"
+                          "（onenumber devices unregister {account} 端末）。利用中アクセサリ端末を"
+                          "1台にした後、マルチデバイスオプションを解約してください: "
+                          "onenumber option cancel {account}",
+    "note.cancelled": "この契約は解約済みです。再開するには: onenumber service subscribe "
+                      "{account}",
+    # 確認（シードの画面5）
+    "confirm.unregister.title": "ワンナンバー登録を解除しますか？",
+    "confirm.unregister.note1": "ワンナンバー登録を解除すると、このアクセサリ端末でワンナンバー"
+                                "サービスを利用できなくなります。",
+    "confirm.unregister.note2": "このアクセサリ端末で再度ワンナンバーサービスを利用するには、"
+                                "ワンナンバー登録を行う必要があります。",
+    "confirm.unregister.note3": "この操作を実行すると元に戻せなくなります。",
+    "confirm.unregister.note4": "ワンナンバー登録を解除してもワンナンバーサービス及びマルチデバイス"
+                                "オプションは解約されません。",
+    "confirm.unregister.note5": "ワンナンバー登録を解除してもアクセサリ端末からワンナンバー登録情報"
+                                "が削除されない場合があります。",
+    "confirm.option_cancel": "{account} のマルチデバイスオプションを解約しますか？ご契約プランは"
+                             "ワンナンバーサービス（1台）に戻ります。",
+    "confirm.service_cancel": "{account} のワンナンバーサービスを解約しますか？次の端末の登録を"
+                              "解除します: {devices}",
+    "prompt.proceed": "実行しますか？",
+    # 変更コマンドの結果
+    "result.dry_run": "ドライラン（書き込みなし）: {text}",
+    "result.register.done": "{account} の枠{slot}に「{name}」(ID {id}) を登録しました。",
+    "result.register.replaced": "入れ替えた端末: {removed}",
+    "result.rename.done": "{account} の端末 {id} の端末名を「{name}」に変更しました。",
+    "result.rename.unchanged": "{account} の端末 {id} の端末名はすでに「{name}」です。"
+                               "変更はありません。",
+    "result.unregister.done": "{account} の「{name}」(ID {id}) の登録を解除しました。",
+    "result.unregister.unchanged": "「{name}」(ID {id}) は登録されていません。変更はありません。",
+    "result.option_subscribe.done": "{account} のご契約プラン: {plan}",
+    "result.option_subscribe.unchanged": "{account} はすでにマルチデバイスオプションを契約して"
+                                         "います。変更はありません。",
+    "result.option_cancel.done": "{account} のマルチデバイスオプションを解約しました。"
+                                 "ご契約プラン: {plan}",
+    "result.option_cancel.unchanged": "{account} はマルチデバイスオプションを契約していません。"
+                                      "変更はありません。",
+    "result.service_subscribe.done": "{account} の契約を開始しました: {plan}",
+    "result.service_subscribe.unchanged": "{account} はすでに契約中です（{plan}）。"
+                                          "変更はありません。",
+    "result.service_cancel.done": "{account} のワンナンバーサービスを解約しました。",
+    "result.service_cancel.unchanged": "{account} はすでに解約済みです。変更はありません。",
+    # 端末名（R3）
+    "name.offence": "{position}文字目の「{char}」({codepoint})",
+    "name.separator": "、",
+    # エラーとヒント
+    "error.internal": "エラー: 予期しない内部エラーが発生しました。",
+    "hint.internal": "ヒント: --debug を付けて再実行するとトレースバックが表示されます。報告して"
+                     "ください。",
+    "error.invalid_account": "「{value}」はdアカウントIDとして正しくありません。",
+    "hint.invalid_account": "A-Z a-z 0-9 . _ @ + - の1〜64文字で指定してください。",
+    "error.invalid_time.format": "「{value}」は日時として正しくありません。",
+    "hint.invalid_time.format": "ISO 8601 形式で指定してください（例: 2022-09-12、"
+                                "2022-09-12T16:43。オフセットがなければ --tz の時刻）。",
+    "error.invalid_time.future": "「{value}」は未来の日時です。",
+    "hint.invalid_time.future": "過去の日時を指定するか、省略して現在時刻にしてください。",
+    "error.invalid_argument.config": "設定ファイル {path} を読めません: {detail}",
+    "hint.invalid_argument.config": "TOML の書式を直すか、ファイルを削除してください。",
+    "error.invalid_argument.config_keys": "設定ファイル {path} に不明なキーがあります: {keys}",
+    "hint.invalid_argument.config_keys": "使えるキー: database_url, output, lang, tz, "
+                                         "operator",
+    "error.invalid_argument.output": "出力形式「{value}」は使えません。",
+    "hint.invalid_argument.output": "次のいずれかを指定してください: {choices}",
+    "error.invalid_argument.lang": "言語「{value}」は使えません。",
+    "hint.invalid_argument.lang": "次のいずれかを指定してください: {choices}",
+    "error.invalid_argument.tz": "タイムゾーン「{value}」は不明です。",
+    "hint.invalid_argument.tz": "Asia/Tokyo や UTC などの IANA 名で指定してください。",
+    "error.ambiguous_device": "「{device}」は {account} の複数の端末に該当します: {ids}",
+    "hint.ambiguous_device": "端末をIDで指定してください。",
+    "error.account_not_found": "アカウント「{account}」は見つかりません。",
+    "hint.account_not_found": "dアカウントID（完全一致）を確認するか、onenumber service "
+                              "subscribe {account} で作成してください。",
+    "error.device_not_found": "{account} に端末「{device}」はありません。",
+    "hint.device_not_found": "端末の一覧: onenumber devices list {account}",
+    "error.capacity_exceeded.one_number": "{account} はすでに {capacity} 台登録されており、"
+                                          "ご契約プランの上限です。",
+    "hint.capacity_exceeded.one_number": "マルチデバイスオプションを申し込むか（onenumber option "
+                                         "subscribe {account}）、--replace で端末を切り替えて"
+                                         "ください。",
+    "error.capacity_exceeded.multi": "{account} はすでに {capacity} 台登録されており、"
+                                     "ご契約プランの上限です: {devices}",
+    "hint.capacity_exceeded.multi": "先に端末の登録を解除してください（onenumber devices "
+                                    "unregister {account} 端末）。",
+    "error.replace_not_allowed": "--replace はマルチデバイスオプションなしのワンナンバーサービス"
+                                 "でのみ使えます。",
+    "hint.replace_not_allowed": "先に外す端末の登録を解除してから（onenumber devices "
+                                "unregister {account} 端末）、登録してください。",
+    "error.invalid_name.empty": "端末名が空です。",
+    "hint.invalid_name.empty": "1-30文字で設定してください。",
+    "error.invalid_name.too_long": "端末名が {length} 文字です。{max} 文字までです（超過部分: "
+                                   "{where}から）。",
+    "hint.invalid_name.too_long": "{max} 文字以内にしてください。",
+    "error.invalid_name.blank": "空白のみの端末名は設定できません。",
+    "hint.invalid_name.blank": "全角/半角/英数字/一部記号「-_.+」を使ってください。",
+    "error.invalid_name.edge_space": "端末名の先頭または末尾が空白です: {where}",
+    "hint.invalid_name.edge_space": "「{suggestion}」としてください。",
+    "error.invalid_name.dash": "端末名に使えない文字があります: {where}",
+    "hint.invalid_name.dash": "ダッシュ類の代わりにハイフン「-」を使ってください。使える記号は"
+                              "「-_.+」のみです。",
+    "error.invalid_name.outside_jis": "端末名に JIS X 0208 / JIS X 0201 外の文字があります: "
+                                      "{where}",
+    "hint.invalid_name.outside_jis": "一般的な文字に置き換えてください（例: 髙→高、①→1）。",
+    "error.invalid_name.bad_chars": "端末名に使えない文字があります: {where}",
+    "hint.invalid_name.bad_chars": "全角/半角/英数字/一部記号「-_.+」と空白が利用できます。",
+    "error.invalid_name.no_default": "端末の種類「{type}」から有効な端末名を作れません。",
+    "hint.invalid_name.no_default": "--name で端末名を指定してください。",
+    "error.duplicate_name": "既に設定されている端末と同じ名称です: 「{other}」（「{name}」）。",
+    "hint.duplicate_name": "別の名称にしてください。大文字・小文字、全角・半角の違いは同じ名称と"
+                           "みなします。",
+    "error.invalid_imei.format": "「{value}」は IMEI ではありません。15桁の数字が必要です。",
+    "hint.invalid_imei.format": "IMEI を連携できない端末では --imei を省略してください。",
+    "error.invalid_imei.check_digit": "「{value}」は正しい IMEI ではありません。チェックデジット"
+                                      "は {expected} のはずです。",
+    "hint.invalid_imei.check_digit": "IMEI の入力誤りを確認してください。",
+    "error.invalid_type": "「{value}」は端末の種類として正しくありません。",
+    "hint.invalid_type": "表示可能な1〜{max}文字で指定してください。",
+    "error.duplicate_imei": "IMEI {imei} の端末はすでに {account} に登録されています。",
+    "hint.duplicate_imei": "確認: onenumber devices show {account} {imei}",
+    "error.not_registered": "{account} の端末 {device} は登録されていません。",
+    "hint.not_registered": "端末名を変更できるのは登録中の端末のみです。先に登録してください。",
+    "error.last_device": "{account} の最後の登録端末です。ワンナンバーサービスは1台以上の"
+                         "アクセサリ端末の登録が必要です。",
+    "hint.last_device": "ワンナンバーサービスを解約するか（onenumber service cancel "
+                        "{account}）、先に代わりの端末を登録してください。",
+    "error.too_many_devices.option": "{account} には {count} 台の端末が登録されています: "
+                                     "{devices}",
+    "hint.too_many_devices.option": "利用中アクセサリ端末を1台にした後、マルチデバイスオプションを"
+                                    "解約してください。",
+    "error.too_many_devices.service": "{account} には {count} 台の端末が登録されています: "
+                                      "{devices}",
+    "hint.too_many_devices.service": "アクセサリ端末を1台まで減らしてから、ワンナンバーサービスを"
+                                     "解約してください。",
+    "error.not_subscribable.active_other_plan": "{account} はすでにプラン {plan} で契約中です。",
+    "hint.not_subscribable.active_other_plan": "プランの変更は onenumber option "
+                                               "subscribe|cancel {account} で行ってください。",
+    "error.contract_cancelled": "{account} の契約は解約済みです。",
+    "hint.contract_cancelled": "先に契約を再開してください: onenumber service subscribe "
+                               "{account}",
+    "error.confirmation_required": "{command} には確認が必要ですが、確認できる端末（TTY）が"
+                                   "ありません。",
+    "hint.confirmation_required": "確認済みとして実行するには --yes を付けてください。",
+    "error.conflict.busy": "データベースは別の変更の処理中です: {detail}",
+    "hint.conflict.busy": "しばらくしてから再実行してください。",
+    "error.conflict.retries": "同じアカウントへの別の変更と {attempts} 回競合しました: {detail}",
+    "hint.conflict.retries": "しばらくしてから再実行してください。何も変更していません。",
+    "error.database_unavailable.bad_url": "データベースURLを解釈できません。",
+    "hint.database_unavailable.bad_url": "sqlite:///パス または "
+                                         "postgresql+psycopg://ユーザー@ホスト/DB 形式で指定して"
+                                         "ください。",
+    "error.database_unavailable.unsupported": "データベース「{backend}」には対応していません"
+                                              "（{url}）。",
+    "hint.database_unavailable.unsupported": "SQLite か PostgreSQL "
+                                             "(postgresql+psycopg://...) を使ってください。",
+    "error.database_unavailable.missing_file": "{url} にデータベースがありません。",
+    "hint.database_unavailable.missing_file": "作成するには: onenumber --db sqlite:///{url} "
+                                              "db upgrade",
+    "error.database_unavailable.os_error": "データベースファイル {url} を作成できません: "
+                                           "{detail}",
+    "hint.database_unavailable.os_error": "ディレクトリと権限を確認してください。",
+    "error.database_unavailable.driver": "{url} 用のデータベースドライバがありません: {detail}",
+    "hint.database_unavailable.driver": "PostgreSQL 用の追加パッケージを入れてください: "
+                                        "pip install 'onenumber-cli[postgres]'",
+    "error.database_unavailable.read_only": "データベース {url} ではこの変更は許可されていません"
+                                            "（読み取り専用）。",
+    "hint.database_unavailable.read_only": "書き込み権限のあるアカウントを使うか、参照のみにして"
+                                           "ください。",
+    "error.database_unavailable.unreachable": "データベース {url} を利用できません: {detail}",
+    "hint.database_unavailable.unreachable": "サーバーの起動状態、URL、認証情報、データベースの"
+                                             "有無を確認してください。",
+    "error.database_unavailable.schema": "データベース {url} に想定したテーブルがありません: "
+                                         "{detail}",
+    "hint.database_unavailable.schema": "実行してください: onenumber db upgrade",
+    "error.schema_mismatch.empty": "データベース {url} に onenumber のスキーマがありません。",
+    "hint.schema_mismatch.empty": "実行してください: onenumber db upgrade",
+    "error.schema_mismatch.behind": "データベース {url} のスキーマはリビジョン {revision} です。"
+                                    "このプログラムには {head} が必要です。",
+    "hint.schema_mismatch.behind": "実行してください: onenumber db upgrade",
+    "error.schema_mismatch.ahead": "データベース {url} のスキーマはリビジョン {revision} で、"
+                                   "このプログラム（{head}）より新しいものです。",
+    "hint.schema_mismatch.ahead": "onenumber を新しい版に更新してください（onenumber db "
+                                  "upgrade では戻せません）。",
+}

@@ -1,0 +1,443 @@
+"""Use cases: the API the CLI (and batch runs, and tests) call.
+
+Each changing function runs in one transaction (:meth:`Database.write`): lock the
+contract row, load a :class:`~onenumber_cli.domain.contract.ContractState`, let the
+domain rules decide, apply the change, append history and one audit record.  Inputs
+are plain values; results are plain dataclasses; refusals are typed errors.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from onenumber_cli.domain import contract as rules
+from onenumber_cli.domain.imei import validate_imei
+from onenumber_cli.domain.names import default_name, ensure_unique, name_key, validate_name
+from onenumber_cli.domain.values import Event, Plan, Status, validate_account, validate_type
+from onenumber_cli.errors import AmbiguousDevice, DeviceNotFound, DuplicateImei, InvalidName
+from onenumber_cli.storage import queries
+from onenumber_cli.storage.engine import Database
+from onenumber_cli.storage.models import AuditRecord, Contract, Device, HistoryEvent
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+# --- results -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who makes a change, and the batch it belongs to (recorded in the audit log)."""
+
+    operator: str
+    batch_id: str | None = None
+
+
+@dataclass(frozen=True)
+class DeviceView:
+    id: str
+    slot: int | None
+    name: str
+    type: str
+    imei: str | None
+    registered_at: datetime
+    unregistered_at: datetime | None = None
+
+    @classmethod
+    def of(cls, device: Device) -> DeviceView:
+        return cls(device.id, device.slot, device.name, device.type, device.imei,
+                   device.registered_at, device.unregistered_at)
+
+    @property
+    def registered(self) -> bool:
+        return self.slot is not None
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class ContractView:
+    account: str
+    status: str
+    plan: str
+    capacity: int
+    registered: int
+    devices: list[DeviceView]
+
+    @classmethod
+    def of(cls, contract: Contract, devices: list[Device]) -> ContractView:
+        return cls(contract.account, contract.status, contract.plan,
+                   Plan(contract.plan).capacity, len(devices),
+                   [DeviceView.of(d) for d in devices])
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class HistoryView:
+    event: str
+    at: datetime
+    device_id: str
+    name: str
+    type: str
+    imei: str | None
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class AccountSummary:
+    account: str
+    status: str
+    plan: str
+    capacity: int
+    registered: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class ChangeResult:
+    """What a changing command did (or, with ``dry_run``, would do)."""
+
+    action: str
+    account: str
+    changed: bool
+    plan: str
+    status: str
+    device: DeviceView | None = None
+    removed: list[DeviceView] = field(default_factory=list)
+    dry_run: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        if self.device is None:
+            del data["device"]
+        return data
+
+
+# --- helpers inside a write transaction --------------------------------------------
+
+
+def _state(contract: Contract, registered: list[Device]) -> rules.ContractState:
+    return rules.ContractState(
+        account=contract.account,
+        status=Status(contract.status),
+        plan=Plan(contract.plan),
+        registered=[rules.DeviceRef(d.id, d.slot or 0, d.name) for d in registered],
+    )
+
+
+def _snapshot(device: Device | DeviceView) -> dict[str, Any]:
+    """A device as JSON-ready data for the audit log's before/after values."""
+    view = DeviceView.of(device) if isinstance(device, Device) else device
+    data = view.to_dict()
+    for key in ("registered_at", "unregistered_at"):
+        if data[key] is not None:
+            data[key] = data[key].isoformat()
+    return data
+
+
+def _record(session: Session, actor: Actor, action: str, account: str, *,
+            device_id: str | None = None, before: Any = None, after: Any = None) -> None:
+    session.add(AuditRecord(at=utcnow(), operator=actor.operator, action=action,
+                            account=account, device_id=device_id, before=before,
+                            after=after, batch_id=actor.batch_id))
+
+
+def _event(session: Session, event: Event, device: Device, at: datetime) -> None:
+    session.add(HistoryEvent(account=device.account, event=event.value, at=at,
+                             device_id=device.id, name=device.name, type=device.type,
+                             imei=device.imei))
+
+
+def _unregister(session: Session, device: Device, at: datetime) -> DeviceView:
+    view = DeviceView.of(device)
+    device.slot = None
+    device.unregistered_at = at
+    _event(session, Event.UNREGISTER, device, at)
+    session.flush()  # free the slot and the name key before anything takes them
+    return view
+
+
+def _resolve(session: Session, account: str, ref: str) -> Device:
+    """DEVICE = id, IMEI or current name.  An id always wins; otherwise the IMEI or name
+    must designate exactly one registered device."""
+    by_id, others = queries.device_candidates(session, account, ref)
+    if by_id is not None:
+        return by_id
+    if not others:
+        raise DeviceNotFound(account=account, device=ref)
+    if len(others) > 1:
+        ids = ", ".join(d.id for d in others)
+        raise AmbiguousDevice(account=account, device=ref, ids=ids,
+                              details=[d.id for d in others])
+    return others[0]
+
+
+def _touch(contract: Contract) -> None:
+    contract.updated_at = utcnow()
+
+
+def _result(action: str, contract: Contract, changed: bool, dry_run: bool,
+            device: Device | DeviceView | None = None,
+            removed: list[DeviceView] | None = None) -> ChangeResult:
+    view = DeviceView.of(device) if isinstance(device, Device) else device
+    return ChangeResult(action=action, account=contract.account, changed=changed,
+                        plan=contract.plan, status=contract.status, device=view,
+                        removed=removed or [], dry_run=dry_run)
+
+
+# --- reads -----------------------------------------------------------------------------
+
+
+def get_status(db: Database, account: str) -> ContractView:
+    validate_account(account)
+    with db.reading() as session:
+        contract = queries.get_contract(session, account)
+        return ContractView.of(contract, queries.registered_devices(session, account))
+
+
+def list_devices(db: Database, account: str) -> list[DeviceView]:
+    return get_status(db, account).devices
+
+
+def show_device(db: Database, account: str, device: str) -> DeviceView:
+    validate_account(account)
+    with db.reading() as session:
+        queries.get_contract(session, account)
+        return DeviceView.of(_resolve(session, account, device))
+
+
+def history(db: Database, account: str, *, since: datetime | None = None,
+            until: datetime | None = None, kind: str | None = None,
+            limit: int | None = None) -> list[HistoryView]:
+    validate_account(account)
+    if kind is not None:
+        kind = Event(kind).value
+    with db.reading() as session:
+        queries.get_contract(session, account)
+        rows = session.scalars(queries.history_query(account, since=since, until=until,
+                                                     kind=kind, limit=limit))
+        return [HistoryView(r.event, r.at, r.device_id, r.name, r.type, r.imei) for r in rows]
+
+
+def list_accounts(db: Database, *, plan: str | None = None, status: str | None = None,
+                  chunk: int = 1000) -> Iterator[AccountSummary]:
+    """Stream every account (server-side cursor on PostgreSQL, chunks on SQLite)."""
+    query = select(Contract.account, Contract.status, Contract.plan,
+                   queries.registered_count()).order_by(Contract.account)
+    if plan is not None:
+        query = query.where(Contract.plan == Plan(plan).value)
+    if status is not None:
+        query = query.where(Contract.status == Status(status).value)
+    with db.reading() as session:
+        result = session.execute(query.execution_options(yield_per=chunk))
+        for account, state, plan_value, registered in result:
+            yield AccountSummary(account, state, plan_value, Plan(plan_value).capacity,
+                                 registered)
+
+
+# --- changes ---------------------------------------------------------------------------
+
+
+def register_device(db: Database, actor: Actor, account: str, device_type: str, *,
+                    name: str | None = None, imei: str | None = None,
+                    at: datetime | None = None, replace: bool = False,
+                    dry_run: bool = False) -> ChangeResult:
+    """Register a device in the lowest free slot (R1, R2, R3, R4)."""
+    validate_account(account)
+    device_type = validate_type(device_type)
+    if name is not None:
+        name = validate_name(name)
+    if imei is not None:
+        imei = validate_imei(imei)
+    when = at or utcnow()
+
+    def work(session: Session) -> ChangeResult:
+        contract = queries.lock_contract(session, account)
+        registered = queries.registered_devices(session, account)
+        plan = rules.plan_registration(_state(contract, registered), replace=replace)
+        leaving = {ref.id for ref in plan}
+        to_remove = [d for d in registered if d.id in leaving]
+        staying = [d for d in registered if d.id not in leaving]
+        taken = {d.name_key: d.name for d in staying}
+        final_name = name
+        if final_name is None:
+            final_name = default_name(device_type, taken)
+            if final_name is None:
+                raise InvalidName("no_default", type=device_type)
+        ensure_unique(final_name, taken)
+        if imei is not None and any(d.imei == imei for d in staying):
+            raise DuplicateImei(account=account, imei=imei)
+        removed = [_unregister(session, d, when) for d in to_remove]
+        occupied = {d.slot for d in staying if d.slot is not None}
+        slot = rules.lowest_free_slot(occupied, Plan(contract.plan).capacity)
+        assert slot is not None, "plan_registration guarantees a free slot"
+        device = Device(id=queries.new_device_id(session), account=account, slot=slot,
+                        name=final_name, name_key=name_key(final_name), type=device_type,
+                        imei=imei, registered_at=when)
+        session.add(device)
+        _event(session, Event.REGISTER, device, when)
+        _touch(contract)
+        before = {"replaced": [_snapshot(v) for v in removed]} if removed else None
+        _record(session, actor, "register", account, device_id=device.id, before=before,
+                after=_snapshot(device))
+        return _result("register", contract, True, dry_run, device, removed)
+
+    return db.write(work, dry_run=dry_run)
+
+
+def rename_device(db: Database, actor: Actor, account: str, device: str, new_name: str, *,
+                  dry_run: bool = False) -> ChangeResult:
+    """Change a registered device's name (R3; the only field that ever changes, R5)."""
+    validate_account(account)
+    new_name = validate_name(new_name)
+
+    def work(session: Session) -> ChangeResult:
+        contract = queries.lock_contract(session, account)
+        target = _resolve(session, account, device)
+        registered = queries.registered_devices(session, account)
+        rules.check_rename(_state(contract, registered), target.id)
+        if target.name == new_name:
+            return _result("rename", contract, False, dry_run, target)
+        ensure_unique(new_name, {d.name_key: d.name for d in registered if d.id != target.id})
+        old = target.name
+        target.name, target.name_key = new_name, name_key(new_name)
+        _touch(contract)
+        _record(session, actor, "rename", account, device_id=target.id,
+                before={"name": old}, after={"name": new_name})
+        return _result("rename", contract, True, dry_run, target)
+
+    return db.write(work, dry_run=dry_run)
+
+
+def unregister_device(db: Database, actor: Actor, account: str, device: str, *,
+                      at: datetime | None = None, dry_run: bool = False) -> ChangeResult:
+    """Remove a device's registration (R6); an already unregistered device is a no-op."""
+    validate_account(account)
+
+    def work(session: Session) -> ChangeResult:
+        contract = queries.lock_contract(session, account)
+        target = _resolve(session, account, device)
+        registered = queries.registered_devices(session, account)
+        if not rules.check_unregister(_state(contract, registered), target.id):
+            return _result("unregister", contract, False, dry_run, target)
+        view = _unregister(session, target, at or utcnow())
+        _touch(contract)
+        _record(session, actor, "unregister", account, device_id=target.id,
+                before=_snapshot(view), after=None)
+        return _result("unregister", contract, True, dry_run, target)
+
+    return db.write(work, dry_run=dry_run)
+
+
+def option_subscribe(db: Database, actor: Actor, account: str, *,
+                     dry_run: bool = False) -> ChangeResult:
+    """R7: one-number -> one-number+multi."""
+    validate_account(account)
+
+    def work(session: Session) -> ChangeResult:
+        contract = queries.lock_contract(session, account)
+        registered = queries.registered_devices(session, account)
+        if not rules.check_option_subscribe(_state(contract, registered)):
+            return _result("option-subscribe", contract, False, dry_run)
+        contract.plan = Plan.MULTI.value
+        _touch(contract)
+        _record(session, actor, "option-subscribe", account,
+                before={"plan": Plan.ONE_NUMBER.value}, after={"plan": Plan.MULTI.value})
+        return _result("option-subscribe", contract, True, dry_run)
+
+    return db.write(work, dry_run=dry_run)
+
+
+def option_cancel(db: Database, actor: Actor, account: str, *,
+                  dry_run: bool = False) -> ChangeResult:
+    """R8: back to one-number; the remaining device (if any) moves to slot 1."""
+    validate_account(account)
+
+    def work(session: Session) -> ChangeResult:
+        contract = queries.lock_contract(session, account)
+        registered = queries.registered_devices(session, account)
+        if not rules.check_option_cancel(_state(contract, registered)):
+            return _result("option-cancel", contract, False, dry_run)
+        contract.plan = Plan.ONE_NUMBER.value
+        moved = registered[0] if registered else None
+        if moved is not None:
+            moved.slot = 1
+        _touch(contract)
+        _record(session, actor, "option-cancel", account,
+                device_id=moved.id if moved else None,
+                before={"plan": Plan.MULTI.value}, after={"plan": Plan.ONE_NUMBER.value})
+        return _result("option-cancel", contract, True, dry_run, moved)
+
+    return db.write(work, dry_run=dry_run)
+
+
+def service_subscribe(db: Database, actor: Actor, account: str, *, multi: bool = False,
+                      dry_run: bool = False) -> ChangeResult:
+    """R9: create the account's contract, or reactivate a cancelled one."""
+    validate_account(account)
+    plan = Plan.MULTI if multi else Plan.ONE_NUMBER
+
+    def work(session: Session) -> ChangeResult:
+        contract = session.scalars(
+            select(Contract).where(Contract.account == account).with_for_update()
+        ).one_or_none()
+        state = None
+        if contract is not None:
+            state = _state(contract, queries.registered_devices(session, account))
+        if not rules.check_service_subscribe(state, plan):
+            assert contract is not None
+            return _result("service-subscribe", contract, False, dry_run)
+        now = utcnow()
+        before = None
+        if contract is None:
+            contract = Contract(account=account, status=Status.ACTIVE.value, plan=plan.value,
+                                created_at=now, updated_at=now)
+            session.add(contract)
+        else:
+            before = {"status": contract.status, "plan": contract.plan}
+            contract.status, contract.plan = Status.ACTIVE.value, plan.value
+            contract.updated_at = now
+        _record(session, actor, "service-subscribe", account, before=before,
+                after={"status": Status.ACTIVE.value, "plan": plan.value})
+        return _result("service-subscribe", contract, True, dry_run)
+
+    return db.write(work, dry_run=dry_run)
+
+
+def service_cancel(db: Database, actor: Actor, account: str, *,
+                   dry_run: bool = False) -> ChangeResult:
+    """R10: unregister the remaining device, end the option, cancel the contract."""
+    validate_account(account)
+
+    def work(session: Session) -> ChangeResult:
+        contract = queries.lock_contract(session, account)
+        registered = queries.registered_devices(session, account)
+        if not rules.check_service_cancel(_state(contract, registered)):
+            return _result("service-cancel", contract, False, dry_run)
+        now = utcnow()
+        removed = [_unregister(session, d, now) for d in registered]
+        before = {"status": contract.status, "plan": contract.plan,
+                  "devices": [_snapshot(v) for v in removed]}
+        contract.status, contract.plan = Status.CANCELLED.value, Plan.ONE_NUMBER.value
+        _touch(contract)
+        _record(session, actor, "service-cancel", account,
+                device_id=removed[0].id if removed else None, before=before,
+                after={"status": contract.status, "plan": contract.plan})
+        return _result("service-cancel", contract, True, dry_run, removed=removed)
+
+    return db.write(work, dry_run=dry_run)

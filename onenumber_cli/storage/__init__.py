@@ -1,0 +1,1 @@
+"""Persistence: SQLAlchemy models, engine set-up, queries and the schema check."""

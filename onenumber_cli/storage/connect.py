@@ -1,0 +1,37 @@
+"""Opening the database a command works on, and checking that its schema is current."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from onenumber_cli.storage import schema
+from onenumber_cli.storage.engine import Database, parse_url, prepare_sqlite_file, sqlite_path
+
+DEFAULT_FILENAME = "onenumber.sqlite"
+
+
+def default_url(data_dir: Path) -> str:
+    return f"sqlite:///{data_dir / DEFAULT_FILENAME}"
+
+
+def open_database(url: str | None, *, data_dir: Path, schema_check: bool = True,
+                  create: bool = False, echo: bool = False) -> Database:
+    """The :class:`Database` for ``url`` (None: the embedded default in ``data_dir``).
+
+    The default SQLite file is created (0600, in a 0700 directory) and migrated on first
+    use.  Any other SQLite file must exist unless ``create`` (``db upgrade``), and any
+    database must be at the current schema unless ``schema_check`` is off (``db ...``).
+    """
+    is_default = url is None
+    parsed = parse_url(default_url(data_dir) if url is None else url)
+    path = sqlite_path(parsed)
+    if path is not None:
+        prepare_sqlite_file(path, create=is_default or create, private_dir=is_default)
+    db = Database(parsed, echo=echo)
+    if not schema_check:
+        return db
+    if is_default and schema.state(db).revision is None:
+        schema.upgrade(db)
+    else:
+        schema.require_current(db)
+    return db

@@ -1,0 +1,228 @@
+"""Engines and transactions: SQLite pragmas, write locks, retries, error translation.
+
+* SQLite: WAL, foreign keys, a busy timeout; write transactions start with
+  ``BEGIN IMMEDIATE`` so two writers serialise at the start instead of failing at commit.
+* PostgreSQL: the service layer locks the contract row (``SELECT ... FOR UPDATE``);
+  ``lock_timeout`` bounds the wait.
+* Driver errors never leave this module raw: lock timeouts, deadlocks, serialization
+  failures and constraint races are retried a bounded number of times with jitter and
+  then become :class:`~onenumber_cli.errors.Conflict`; everything that means "the
+  database is not usable" becomes :class:`~onenumber_cli.errors.DatabaseUnavailable`.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, TypeVar
+
+from sqlalchemy import event
+from sqlalchemy.engine import URL, Connection, Engine, create_engine, make_url
+from sqlalchemy.exc import ArgumentError, DBAPIError, IntegrityError, NoSuchModuleError
+from sqlalchemy.orm import Session
+
+from onenumber_cli.errors import Conflict, DatabaseUnavailable, OneNumberError
+
+T = TypeVar("T")
+
+LOCK_TIMEOUT_SECONDS = 5.0
+MAX_ATTEMPTS = 6
+_RETRY_SQLSTATES = {"40001", "40P01", "55P03"}  # serialization, deadlock, lock not available
+_UNAVAILABLE_SQLSTATE_CLASSES = ("08", "28", "3D", "57", "53")
+_SQLITE_RETRY_MESSAGES = ("database is locked", "database table is locked")
+
+
+class _Retry(Exception):
+    """Internal: the transaction lost a race and may be run again."""
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(detail)
+        self.detail = detail
+
+
+def masked(url: str | URL) -> str:
+    """The URL with its password replaced by ``***`` (safe to print)."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return "<invalid database URL>"
+
+
+def parse_url(raw: str) -> URL:
+    try:
+        url = make_url(raw)
+    except ArgumentError:
+        raise DatabaseUnavailable("bad_url", url="<invalid database URL>") from None
+    if url.get_backend_name() not in ("sqlite", "postgresql"):
+        raise DatabaseUnavailable("unsupported", url=masked(url), backend=url.get_backend_name())
+    return url
+
+
+def sqlite_path(url: URL) -> Path | None:
+    """The file behind a SQLite URL, or None for in-memory and non-SQLite URLs."""
+    if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:"):
+        return None
+    return Path(url.database).expanduser()
+
+
+def prepare_sqlite_file(path: Path, *, create: bool, private_dir: bool = False) -> None:
+    """Create the database file with mode 0600 (its WAL/SHM files inherit it from SQLite).
+
+    With ``create=False`` a missing file is an error rather than a silent new database.
+    """
+    if path.exists():
+        return
+    if not create:
+        raise DatabaseUnavailable("missing_file", url=str(path))
+    if private_dir:
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    try:
+        fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+    except FileExistsError:
+        return
+    except OSError as exc:
+        raise DatabaseUnavailable("os_error", url=str(path), detail=exc.strerror) from None
+    os.close(fd)
+
+
+def make_engine(url: URL, *, echo: bool = False) -> Engine:
+    backend = url.get_backend_name()
+    try:
+        if backend == "sqlite":
+            engine = create_engine(
+                url, echo=echo, connect_args={"timeout": LOCK_TIMEOUT_SECONDS}
+            )
+            event.listen(engine, "connect", _sqlite_on_connect)
+            event.listen(engine, "begin", _sqlite_on_begin)
+        else:
+            engine = create_engine(
+                url, echo=echo, pool_pre_ping=False,
+                connect_args={"connect_timeout": 5, "application_name": "onenumber"},
+            )
+            event.listen(engine, "begin", _postgres_on_begin)
+    except (NoSuchModuleError, ModuleNotFoundError) as exc:
+        raise DatabaseUnavailable("driver", url=masked(url), detail=str(exc)) from None
+    return engine
+
+
+def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
+    # Let SQLAlchemy's "begin" event emit BEGIN itself (the pysqlite recipe), so that
+    # write transactions can be BEGIN IMMEDIATE.
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    try:
+        cursor.execute("PRAGMA foreign_keys = ON")
+        cursor.execute(f"PRAGMA busy_timeout = {int(LOCK_TIMEOUT_SECONDS * 1000)}")
+        cursor.execute("PRAGMA journal_mode = WAL")
+        cursor.execute("PRAGMA synchronous = NORMAL")
+    finally:
+        cursor.close()
+
+
+def _sqlite_on_begin(conn: Connection) -> None:
+    write = conn.get_execution_options().get("onenumber_write", False)
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+
+
+def _postgres_on_begin(conn: Connection) -> None:
+    if conn.get_execution_options().get("onenumber_write", False):
+        conn.exec_driver_sql(f"SET LOCAL lock_timeout = '{int(LOCK_TIMEOUT_SECONDS * 1000)}ms'")
+
+
+def _sqlstate(exc: DBAPIError) -> str | None:
+    return getattr(exc.orig, "sqlstate", None) or getattr(exc.orig, "pgcode", None)
+
+
+def classify(exc: DBAPIError, url: URL) -> OneNumberError | _Retry:
+    """Translate a driver error into a retry signal or a typed error."""
+    text = str(exc.orig)
+    state = _sqlstate(exc)
+    if isinstance(exc, IntegrityError):
+        return _Retry(text)
+    if state in _RETRY_SQLSTATES or any(m in text for m in _SQLITE_RETRY_MESSAGES):
+        return _Retry(text)
+    if state == "42501" or "readonly database" in text:
+        return DatabaseUnavailable("read_only", url=masked(url))
+    if state is None or state.startswith(_UNAVAILABLE_SQLSTATE_CLASSES) or "disk" in text:
+        detail = _first_line(text, url)
+        return DatabaseUnavailable("unreachable", url=masked(url), detail=detail)
+    if state.startswith("42"):  # undefined table/column: the schema is not what we expect
+        return DatabaseUnavailable("schema", url=masked(url), detail=_first_line(text, url))
+    return DatabaseUnavailable("unreachable", url=masked(url), detail=_first_line(text, url))
+
+
+def _first_line(text: str, url: URL) -> str:
+    line = text.strip().splitlines()[0] if text.strip() else ""
+    if url.password:
+        line = line.replace(str(url.password), "***")
+    return line
+
+
+class Database:
+    """One database: an engine plus transactions with the project's locking and retries."""
+
+    def __init__(self, url: URL, *, echo: bool = False) -> None:
+        self.url = url
+        self.engine = make_engine(url, echo=echo)
+        self._writer = self.engine.execution_options(onenumber_write=True)
+
+    @property
+    def backend(self) -> str:
+        return self.url.get_backend_name()
+
+    def display_url(self) -> str:
+        return masked(self.url)
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+    @contextmanager
+    def translate_errors(self) -> Iterator[None]:
+        """Map driver errors to typed errors (for reads and one-shot statements)."""
+        try:
+            yield
+        except DBAPIError as exc:
+            outcome = classify(exc, self.url)
+            if isinstance(outcome, _Retry):
+                raise Conflict("busy", detail=_first_line(outcome.detail, self.url)) from None
+            raise outcome from None
+
+    @contextmanager
+    def reading(self) -> Iterator[Session]:
+        """A read-only session; it is rolled back, never committed."""
+        with self.translate_errors(), Session(self.engine) as session:
+            yield session
+
+    def write(self, work: Callable[[Session], T], *, dry_run: bool = False) -> T:
+        """Run ``work`` in one write transaction, retried on lost races.
+
+        Everything ``work`` does (the change, its history and its audit record) commits
+        together or not at all (R11).  With ``dry_run`` every statement runs, so the
+        rules and the database constraints are checked for real, then it rolls back.
+        """
+        last = ""
+        for attempt in range(1, MAX_ATTEMPTS + 1):
+            try:
+                return self._attempt(work, dry_run)
+            except _Retry as retry:
+                last = retry.detail
+                if attempt < MAX_ATTEMPTS:
+                    time.sleep(random.uniform(0.01, 0.05) * attempt)
+        raise Conflict("retries", attempts=MAX_ATTEMPTS, detail=_first_line(last, self.url))
+
+    def _attempt(self, work: Callable[[Session], T], dry_run: bool) -> T:
+        with Session(self._writer) as session:
+            try:
+                result = work(session)
+                session.flush()
+                if dry_run:
+                    session.rollback()
+                else:
+                    session.commit()
+                return result
+            except DBAPIError as exc:  # leaving the with-block rolls the session back
+                raise classify(exc, self.url) from None

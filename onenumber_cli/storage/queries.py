@@ -1,0 +1,100 @@
+"""The statements the services need, including the locking read of R12."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime
+
+from sqlalchemy import ScalarSelect, Select, func, select
+from sqlalchemy.orm import Session
+
+from onenumber_cli.domain.names import name_key
+from onenumber_cli.errors import AccountNotFound
+from onenumber_cli.storage.models import Contract, Device, HistoryEvent
+
+_ID_ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz"  # Crockford base32, lower case
+ID_LENGTH = 8
+
+
+def lock_contract(session: Session, account: str) -> Contract:
+    """The contract row, locked until the transaction ends (FOR UPDATE on PostgreSQL;
+    SQLite's BEGIN IMMEDIATE already holds the database's write lock)."""
+    contract = session.scalars(
+        select(Contract).where(Contract.account == account).with_for_update()
+    ).one_or_none()
+    if contract is None:
+        raise AccountNotFound(account=account)
+    return contract
+
+
+def get_contract(session: Session, account: str) -> Contract:
+    contract = session.get(Contract, account)
+    if contract is None:
+        raise AccountNotFound(account=account)
+    return contract
+
+
+def registered_devices(session: Session, account: str) -> list[Device]:
+    return list(
+        session.scalars(
+            select(Device)
+            .where(Device.account == account, Device.slot.is_not(None))
+            .order_by(Device.slot)
+        )
+    )
+
+
+def device_candidates(session: Session, account: str, ref: str) -> tuple[Device | None,
+                                                                          list[Device]]:
+    """The device whose id is ``ref`` (any state), and registered devices whose IMEI or
+    current name is ``ref`` (by name key)."""
+    by_id = session.scalars(
+        select(Device).where(Device.account == account, Device.id == ref)
+    ).one_or_none()
+    others = list(
+        session.scalars(
+            select(Device)
+            .where(Device.account == account, Device.slot.is_not(None))
+            .where((Device.imei == ref) | (Device.name_key == name_key(ref)))
+            .order_by(Device.slot)
+        )
+    )
+    return by_id, others
+
+
+def new_device_id(session: Session) -> str:
+    """A short random id, never reused (ids are never deleted, and we check)."""
+    while True:
+        candidate = "".join(secrets.choice(_ID_ALPHABET) for _ in range(ID_LENGTH))
+        if session.get(Device, candidate) is None:
+            return candidate
+
+
+def history_query(
+    account: str,
+    *,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    kind: str | None = None,
+    limit: int | None = None,
+) -> Select[tuple[HistoryEvent]]:
+    """Newest first; of equal timestamps the one recorded later comes first."""
+    query = select(HistoryEvent).where(HistoryEvent.account == account)
+    if since is not None:
+        query = query.where(HistoryEvent.at >= since)
+    if until is not None:
+        query = query.where(HistoryEvent.at < until)
+    if kind is not None:
+        query = query.where(HistoryEvent.event == kind)
+    query = query.order_by(HistoryEvent.at.desc(), HistoryEvent.seq.desc())
+    return query.limit(limit) if limit is not None else query
+
+
+def registered_count() -> ScalarSelect[int]:
+    """Correlated count of registered devices, for account listings."""
+    return (
+        select(func.count(Device.id))
+        .where(Device.account == Contract.account, Device.slot.is_not(None))
+        .correlate(Contract)
+        .scalar_subquery()
+    )

@@ -1,0 +1,77 @@
+"""Schema version: a cheap check at run time, Alembic only for ``db upgrade``.
+
+Importing Alembic costs about a third of a second, so ordinary commands compare the
+``alembic_version`` row with :data:`HEAD_REVISION`; a test asserts that the constant is
+the head of the shipped migration scripts.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import inspect, text
+from sqlalchemy.exc import DBAPIError
+
+from onenumber_cli.errors import SchemaMismatch
+from onenumber_cli.storage.engine import Database, classify
+
+HEAD_REVISION = "0001"
+KNOWN_REVISIONS = ("0001",)  # oldest first; every revision this program can upgrade from
+
+
+@dataclass(frozen=True)
+class SchemaState:
+    revision: str | None  # None: no schema at all
+    head: str = HEAD_REVISION
+
+    @property
+    def current(self) -> bool:
+        return self.revision == self.head
+
+    @property
+    def ahead(self) -> bool:
+        return self.revision is not None and self.revision not in KNOWN_REVISIONS
+
+
+def read_revision(db: Database) -> str | None:
+    with db.translate_errors(), db.engine.connect() as conn:
+        try:
+            return conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
+        except DBAPIError as exc:
+            conn.rollback()
+            if inspect(conn).has_table("alembic_version"):
+                raise classify(exc, db.url) from None
+            return None
+
+
+def state(db: Database) -> SchemaState:
+    return SchemaState(read_revision(db))
+
+
+def require_current(db: Database) -> None:
+    """Raise :class:`SchemaMismatch` unless the database is at :data:`HEAD_REVISION`."""
+    current = state(db)
+    if current.current:
+        return
+    if current.revision is None:
+        raise SchemaMismatch("empty", url=db.display_url(), head=HEAD_REVISION)
+    reason = "ahead" if current.ahead else "behind"
+    raise SchemaMismatch(reason, url=db.display_url(), revision=current.revision,
+                         head=HEAD_REVISION)
+
+
+def upgrade(db: Database, revision: str = "head") -> SchemaState:
+    """Run the shipped Alembic migrations up to ``revision`` (the only Alembic import)."""
+    before = state(db)
+    if before.ahead:
+        raise SchemaMismatch("ahead", url=db.display_url(), revision=before.revision,
+                             head=HEAD_REVISION)
+    from alembic import command
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", "onenumber_cli:migrations")
+    with db.translate_errors(), db.engine.begin() as conn:
+        config.attributes["connection"] = conn
+        command.upgrade(config, revision)
+    return state(db)
