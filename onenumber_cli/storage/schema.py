@@ -22,7 +22,7 @@ KNOWN_REVISIONS = ("0001",)  # oldest first; every revision this program can upg
 @dataclass(frozen=True)
 class SchemaState:
     revision: str | None  # None: no schema at all
-    head: str = HEAD_REVISION
+    head: str
 
     @property
     def current(self) -> bool:
@@ -45,7 +45,7 @@ def read_revision(db: Database) -> str | None:
 
 
 def state(db: Database) -> SchemaState:
-    return SchemaState(read_revision(db))
+    return SchemaState(read_revision(db), HEAD_REVISION)
 
 
 def require_current(db: Database) -> None:

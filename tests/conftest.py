@@ -1,0 +1,109 @@
+"""Shared fixtures.
+
+``db_url`` / ``db`` give a migrated, empty database on each backend: SQLite always,
+PostgreSQL when ``ONENUMBER_TEST_POSTGRES_URL`` is set (CI sets it; locally the
+PostgreSQL half is skipped with a visible reason).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from onenumber_cli.i18n import set_language
+from onenumber_cli.services import Actor
+from onenumber_cli.storage import schema
+from onenumber_cli.storage.engine import Database, parse_url
+
+POSTGRES_URL = os.environ.get("ONENUMBER_TEST_POSTGRES_URL")
+BACKENDS = [
+    "sqlite",
+    pytest.param(
+        "postgresql",
+        marks=pytest.mark.skipif(
+            not POSTGRES_URL, reason="ONENUMBER_TEST_POSTGRES_URL is not set (CI sets it)"
+        ),
+    ),
+]
+TABLES = ("audit", "history", "devices", "contracts")
+
+
+@pytest.fixture(autouse=True)
+def _isolated_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """No test reads the developer's config, data directory or locale."""
+    for name in list(os.environ):
+        if name.startswith("ONENUMBER_") and name != "ONENUMBER_TEST_POSTGRES_URL":
+            monkeypatch.delenv(name)
+    for name in ("LANG", "LC_ALL", "LC_MESSAGES", "NO_COLOR"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    monkeypatch.setenv("ONENUMBER_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("ONENUMBER_OPERATOR", "tester")
+    set_language("en")
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One migrated SQLite file; each test gets a copy (migrating per test is slower)."""
+    path = tmp_path_factory.mktemp("template") / "template.sqlite"
+    db = Database(parse_url(f"sqlite:///{path}"))
+    path.touch(mode=0o600)
+    schema.upgrade(db)
+    db.dispose()
+    return path
+
+
+@pytest.fixture(scope="session")
+def postgres_migrated() -> str:
+    assert POSTGRES_URL is not None
+    from sqlalchemy import text
+
+    db = Database(parse_url(POSTGRES_URL))
+    with db.engine.begin() as conn:  # start from nothing: migrations run for real
+        conn.execute(text(f"DROP TABLE IF EXISTS {', '.join(TABLES)}, alembic_version"))
+    schema.upgrade(db)
+    db.dispose()
+    return POSTGRES_URL
+
+
+def _reset_postgres(url: str) -> None:
+    """Empty the shared test database and put its version row back at head (some tests
+    change it to provoke schema errors)."""
+    from sqlalchemy import text
+
+    db = Database(parse_url(url))
+    with db.engine.begin() as conn:
+        conn.execute(text(f"TRUNCATE {', '.join(TABLES)} RESTART IDENTITY CASCADE"))
+        conn.execute(text("DELETE FROM alembic_version"))
+        conn.execute(text("INSERT INTO alembic_version (version_num) VALUES (:head)"),
+                     {"head": schema.HEAD_REVISION})
+    db.dispose()
+
+
+@pytest.fixture(params=BACKENDS)
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    if request.param == "sqlite":
+        path = tmp_path / "onenumber.sqlite"
+        shutil.copy(request.getfixturevalue("sqlite_template"), path)
+        path.chmod(0o600)
+        yield f"sqlite:///{path}"
+    else:
+        url = request.getfixturevalue("postgres_migrated")
+        _reset_postgres(url)
+        yield url
+
+
+@pytest.fixture
+def db(db_url: str) -> Iterator[Database]:
+    database = Database(parse_url(db_url))
+    yield database
+    database.dispose()
+
+
+@pytest.fixture
+def actor() -> Actor:
+    return Actor(operator="tester")

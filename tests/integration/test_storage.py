@@ -1,0 +1,130 @@
+"""Schema versioning, migrations, SQLite file handling and database failure modes."""
+
+from __future__ import annotations
+
+import stat
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+
+from onenumber_cli.errors import DatabaseUnavailable, SchemaMismatch
+from onenumber_cli.storage import schema
+from onenumber_cli.storage.connect import open_database
+from onenumber_cli.storage.engine import Database, masked, parse_url
+from onenumber_cli.storage.models import Base
+
+
+def test_head_revision_constant_is_the_head_of_the_shipped_scripts() -> None:
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    config = Config()
+    config.set_main_option("script_location", "onenumber_cli:migrations")
+    scripts = ScriptDirectory.from_config(config)
+    assert scripts.get_heads() == [schema.HEAD_REVISION]
+    revisions = [r.revision for r in reversed(list(scripts.walk_revisions()))]
+    assert tuple(revisions) == schema.KNOWN_REVISIONS
+
+
+def test_models_and_migrations_describe_the_same_schema(db: Database) -> None:
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    with db.engine.connect() as conn:
+        diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
+    assert diff == []
+
+
+def test_a_current_database_passes_the_check(db: Database) -> None:
+    schema.require_current(db)
+    assert schema.state(db).current
+
+
+def test_behind_ahead_and_empty_schemas_are_refused(db: Database, tmp_path: Path) -> None:
+    with db.engine.begin() as conn:
+        conn.execute(text("UPDATE alembic_version SET version_num = 'zz99'"))
+    with pytest.raises(SchemaMismatch) as ahead:
+        schema.require_current(db)
+    assert ahead.value.reason == "ahead"
+    assert "onenumber" in ahead.value.hint
+    with db.engine.begin() as conn:
+        conn.execute(text("DELETE FROM alembic_version"))
+    with pytest.raises(SchemaMismatch) as empty:
+        schema.require_current(db)
+    assert "db upgrade" in empty.value.hint
+
+    fresh = tmp_path / "fresh.sqlite"
+    fresh.touch()
+    with pytest.raises(SchemaMismatch):
+        open_database(f"sqlite:///{fresh}", data_dir=tmp_path)
+
+
+def test_behind_is_reported_with_the_upgrade_hint(monkeypatch: pytest.MonkeyPatch,
+                                                  db: Database) -> None:
+    monkeypatch.setattr(schema, "HEAD_REVISION", "0002")
+    monkeypatch.setattr(schema, "KNOWN_REVISIONS", ("0001", "0002"))
+    with pytest.raises(SchemaMismatch) as caught:
+        schema.require_current(db)
+    assert caught.value.reason == "behind"
+    assert caught.value.hint.endswith("onenumber db upgrade")
+
+
+def test_upgrade_is_idempotent(db: Database) -> None:
+    assert schema.upgrade(db).current
+    assert schema.upgrade(db).current
+
+
+def test_default_database_is_created_private_and_migrated(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    db = open_database(None, data_dir=data)
+    try:
+        assert schema.state(db).current
+        path = data / "onenumber.sqlite"
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600
+        assert stat.S_IMODE(data.stat().st_mode) == 0o700
+        with db.engine.connect() as conn:
+            assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+            assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+            for suffix in ("-wal", "-shm"):
+                sidecar = path.with_name(path.name + suffix)
+                assert stat.S_IMODE(sidecar.stat().st_mode) == 0o600
+    finally:
+        db.dispose()
+
+
+def test_a_missing_sqlite_file_is_not_created_by_ordinary_commands(tmp_path: Path) -> None:
+    missing = tmp_path / "nope.sqlite"
+    with pytest.raises(DatabaseUnavailable) as caught:
+        open_database(f"sqlite:///{missing}", data_dir=tmp_path)
+    assert caught.value.reason == "missing_file"
+    assert not missing.exists()
+
+
+def test_a_garbage_file_is_reported_as_unavailable(tmp_path: Path) -> None:
+    garbage = tmp_path / "garbage.sqlite"
+    garbage.write_bytes(b"this is not a database" * 100)
+    with pytest.raises(DatabaseUnavailable):
+        open_database(f"sqlite:///{garbage}", data_dir=tmp_path)
+
+
+@pytest.mark.parametrize(
+    "url", ["not a url", "mysql://u:p@localhost/db", "oracle://x"],
+)
+def test_unsupported_or_malformed_urls_are_refused(url: str) -> None:
+    with pytest.raises(DatabaseUnavailable):
+        parse_url(url)
+
+
+def test_unreachable_postgres_fails_cleanly_without_the_password(tmp_path: Path) -> None:
+    url = "postgresql+psycopg://someone:s3cret-pw@127.0.0.1:1/nowhere"
+    with pytest.raises(DatabaseUnavailable) as caught:
+        open_database(url, data_dir=tmp_path)
+    text_shown = caught.value.message + caught.value.hint
+    assert "s3cret-pw" not in text_shown
+    assert "***" in text_shown
+
+
+def test_masked_hides_passwords() -> None:
+    assert masked("postgresql+psycopg://u:pw@h/db") == "postgresql+psycopg://u:***@h/db"
+    assert masked("sqlite:////tmp/x.sqlite") == "sqlite:////tmp/x.sqlite"
