@@ -32,6 +32,14 @@ BACKENDS = [
 TABLES = ("audit", "history", "devices", "contracts")
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    if os.environ.get("CI") == "true" and not POSTGRES_URL:
+        raise pytest.UsageError(
+            "CI=true but ONENUMBER_TEST_POSTGRES_URL is not set: CI must run the PostgreSQL "
+            "half of the suite (.ci/run starts PostgreSQL and sets it)."
+        )
+
+
 @pytest.fixture(autouse=True)
 def _isolated_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     """No test reads the developer's config, data directory or locale."""

@@ -1,0 +1,88 @@
+"""The installed ``onenumber`` console script, run as a user runs it."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+SCRIPT = shutil.which("onenumber", path=str(Path(sys.executable).parent)) or shutil.which(
+    "onenumber")
+
+
+def run(*args: str, env: dict[str, str] | None = None, input: str | None = None
+        ) -> subprocess.CompletedProcess[str]:
+    assert SCRIPT, "the onenumber console script is not installed (pip install -e .)"
+    return subprocess.run([SCRIPT, *args], capture_output=True, text=True, env=env,
+                          input=input, timeout=60, check=False)
+
+
+@pytest.fixture
+def env(db_url: str) -> dict[str, str]:
+    return {**os.environ, "ONENUMBER_DATABASE_URL": db_url}
+
+
+def test_demo_then_status_as_a_newcomer_would(env: dict[str, str]) -> None:
+    demo = run("demo", env=env)
+    assert demo.returncode == 0, demo.stderr
+    assert "3 / 5" in demo.stdout
+    status = run("status", "demo-multi", "-o", "json", env=env)
+    assert json.loads(status.stdout)["registered"] == 3
+
+
+def test_the_embedded_default_database_is_created_on_first_use(tmp_path: Path) -> None:
+    env = {**os.environ, "ONENUMBER_DATA_DIR": str(tmp_path / "data")}
+    env.pop("ONENUMBER_DATABASE_URL", None)
+    result = run("demo", "-q", env=env)
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "data" / "onenumber.sqlite").exists()
+
+
+def test_exit_codes_and_json_errors_reach_the_shell(env: dict[str, str]) -> None:
+    assert run("demo", env=env).returncode == 0
+    missing = run("status", "nobody", "-o", "json", env=env)
+    assert missing.returncode == 3
+    assert json.loads(missing.stderr)["error"]["code"] == "account_not_found"
+    refused = run("devices", "unregister", "demo-multi", "BMW", env=env)  # no TTY here
+    assert refused.returncode == 2
+    assert "--yes" in refused.stderr
+    assert run("devices", "unregister", "demo-multi", "BMW", "--yes", env=env).returncode == 0
+
+
+def test_unreachable_database_exits_6_without_traceback_or_password() -> None:
+    env = {**os.environ,
+           "ONENUMBER_DATABASE_URL": "postgresql+psycopg://op:Sup3rSecret@127.0.0.1:1/x"}
+    result = run("status", "anyone", env=env)
+    assert result.returncode == 6
+    assert "Traceback" not in result.stderr
+    assert "Sup3rSecret" not in result.stderr + result.stdout
+    assert len(result.stderr.strip().splitlines()) == 2  # the error and its hint
+
+
+def test_module_entry_point_matches_the_script() -> None:
+    result = subprocess.run([sys.executable, "-m", "onenumber_cli", "--version"],
+                            capture_output=True, text=True, check=False, timeout=60)
+    assert result.returncode == 0
+    assert result.stdout == run("--version").stdout
+
+
+def test_help_and_version_do_not_import_the_database_stack() -> None:
+    code = (
+        "import sys\n"
+        "from onenumber_cli.cli.app import app\n"
+        "for args in (['--help'], ['devices', 'register', '--help'], ['--version']):\n"
+        "    try:\n"
+        "        app(args, prog_name='onenumber')\n"
+        "    except SystemExit:\n"
+        "        pass\n"
+        "heavy = sorted(m for m in ('sqlalchemy', 'alembic', 'tabulate') if m in sys.modules)\n"
+        "print('HEAVY=' + ','.join(heavy))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            check=False, timeout=60)
+    assert "HEAVY=\n" in result.stdout, result.stdout + result.stderr
