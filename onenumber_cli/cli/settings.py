@@ -65,6 +65,7 @@ class Settings:
     quiet: bool = False
     color: bool = False
     debug: bool = False
+    lock_timeout: float | None = None  # None: the storage default
     sources: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -113,11 +114,25 @@ def resolve(flags: Mapping[str, Any], environ: Mapping[str, str] = os.environ, *
         ZoneInfo(settings.tz)
     except (ZoneInfoNotFoundError, ValueError):
         raise InvalidArgument("tz", value=settings.tz) from None
+    settings.lock_timeout = _lock_timeout(environ.get("ONENUMBER_LOCK_TIMEOUT"))
     settings.quiet = bool(flags.get("quiet"))
     settings.debug = bool(flags.get("debug"))
     no_color = bool(flags.get("no_color")) or "NO_COLOR" in environ
     settings.color = stdout_tty and not no_color
     return settings
+
+
+def _lock_timeout(raw: str | None) -> float | None:
+    """Seconds one attempt waits for an account's lock (env only; for batch jobs)."""
+    if not raw:
+        return None
+    try:
+        seconds = float(raw)
+    except ValueError:
+        seconds = -1.0
+    if not 0 < seconds <= 600:
+        raise InvalidArgument("lock_timeout", value=raw)
+    return seconds
 
 
 def _os_user() -> str:

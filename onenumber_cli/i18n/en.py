@@ -126,6 +126,9 @@ MESSAGES: dict[str, str] = {
     "hint.invalid_argument.lang": "Choose one of: {choices}.",
     "error.invalid_argument.tz": "Unknown time zone '{value}'.",
     "hint.invalid_argument.tz": "Use an IANA name such as Asia/Tokyo or UTC.",
+    "error.invalid_argument.lock_timeout": "ONENUMBER_LOCK_TIMEOUT={value} is not a number of "
+                                           "seconds between 0 and 600.",
+    "hint.invalid_argument.lock_timeout": "Set it to e.g. 3 (seconds), or unset it.",
     "error.ambiguous_device": "'{device}' matches several devices of {account}: {ids}.",
     "hint.ambiguous_device": "Name the device by its id.",
     "error.account_not_found": "Account '{account}' was not found.",

@@ -130,6 +130,8 @@ MESSAGES: dict[str, str] = {
     "hint.invalid_argument.lang": "次のいずれかを指定してください: {choices}",
     "error.invalid_argument.tz": "タイムゾーン「{value}」は不明です。",
     "hint.invalid_argument.tz": "Asia/Tokyo や UTC などの IANA 名で指定してください。",
+    "error.invalid_argument.lock_timeout": "ONENUMBER_LOCK_TIMEOUT={value} は0〜600秒の数値ではありません。",
+    "hint.invalid_argument.lock_timeout": "例えば 3（秒）を指定するか、設定を外してください。",
     "error.ambiguous_device": "「{device}」は {account} の複数の端末に該当します: {ids}",
     "hint.ambiguous_device": "端末をIDで指定してください。",
     "error.account_not_found": "アカウント「{account}」は見つかりません。",

@@ -5,7 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 from onenumber_cli.storage import schema
-from onenumber_cli.storage.engine import Database, parse_url, prepare_sqlite_file, sqlite_path
+from onenumber_cli.storage.engine import (
+    LOCK_TIMEOUT_SECONDS,
+    Database,
+    parse_url,
+    prepare_sqlite_file,
+    sqlite_path,
+)
 
 DEFAULT_FILENAME = "onenumber.sqlite"
 
@@ -15,7 +21,8 @@ def default_url(data_dir: Path) -> str:
 
 
 def open_database(url: str | None, *, data_dir: Path, schema_check: bool = True,
-                  create: bool = False, echo: bool = False) -> Database:
+                  create: bool = False, echo: bool = False,
+                  lock_timeout: float = LOCK_TIMEOUT_SECONDS) -> Database:
     """The :class:`Database` for ``url`` (None: the embedded default in ``data_dir``).
 
     The default SQLite file is created (0600, in a 0700 directory) and migrated on first
@@ -27,7 +34,7 @@ def open_database(url: str | None, *, data_dir: Path, schema_check: bool = True,
     path = sqlite_path(parsed)
     if path is not None:
         prepare_sqlite_file(path, create=is_default or create, private_dir=is_default)
-    db = Database(parsed, echo=echo)
+    db = Database(parsed, echo=echo, lock_timeout=lock_timeout)
     if not schema_check:
         return db
     if is_default and schema.state(db).revision is None:

@@ -17,6 +17,7 @@ import random
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -29,9 +30,10 @@ from onenumber_cli.errors import Conflict, DatabaseUnavailable, OneNumberError
 
 T = TypeVar("T")
 
-LOCK_TIMEOUT_SECONDS = 5.0
-MAX_ATTEMPTS = 6
+LOCK_TIMEOUT_SECONDS = 3.0  # how long one attempt waits for the account's lock
+MAX_ATTEMPTS = 4  # attempts per transaction before reporting a conflict
 _RETRY_SQLSTATES = {"40001", "40P01", "55P03"}  # serialization, deadlock, lock not available
+_UNIQUE_VIOLATION = "23505"
 _UNAVAILABLE_SQLSTATE_CLASSES = ("08", "28", "3D", "57", "53")
 _SQLITE_RETRY_MESSAGES = ("database is locked", "database table is locked")
 
@@ -89,21 +91,21 @@ def prepare_sqlite_file(path: Path, *, create: bool, private_dir: bool = False) 
     os.close(fd)
 
 
-def make_engine(url: URL, *, echo: bool = False) -> Engine:
+def make_engine(url: URL, *, echo: bool = False,
+                lock_timeout: float = LOCK_TIMEOUT_SECONDS) -> Engine:
     backend = url.get_backend_name()
     try:
         if backend == "sqlite":
-            engine = create_engine(
-                url, echo=echo, connect_args={"timeout": LOCK_TIMEOUT_SECONDS}
-            )
+            # ``timeout`` is SQLite's busy timeout: how long BEGIN IMMEDIATE waits.
+            engine = create_engine(url, echo=echo, connect_args={"timeout": lock_timeout})
             event.listen(engine, "connect", _sqlite_on_connect)
             event.listen(engine, "begin", _sqlite_on_begin)
         else:
             engine = create_engine(
-                url, echo=echo, pool_pre_ping=False,
+                url, echo=echo,
                 connect_args={"connect_timeout": 5, "application_name": "onenumber"},
             )
-            event.listen(engine, "begin", _postgres_on_begin)
+            event.listen(engine, "begin", partial(_postgres_on_begin, lock_timeout))
     except (NoSuchModuleError, ModuleNotFoundError) as exc:
         raise DatabaseUnavailable("driver", url=masked(url), detail=str(exc)) from None
     return engine
@@ -116,7 +118,6 @@ def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     try:
         cursor.execute("PRAGMA foreign_keys = ON")
-        cursor.execute(f"PRAGMA busy_timeout = {int(LOCK_TIMEOUT_SECONDS * 1000)}")
         cursor.execute("PRAGMA journal_mode = WAL")
         cursor.execute("PRAGMA synchronous = NORMAL")
     finally:
@@ -128,9 +129,9 @@ def _sqlite_on_begin(conn: Connection) -> None:
     conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
 
 
-def _postgres_on_begin(conn: Connection) -> None:
+def _postgres_on_begin(lock_timeout: float, conn: Connection) -> None:
     if conn.get_execution_options().get("onenumber_write", False):
-        conn.exec_driver_sql(f"SET LOCAL lock_timeout = '{int(LOCK_TIMEOUT_SECONDS * 1000)}ms'")
+        conn.exec_driver_sql(f"SET LOCAL lock_timeout = '{int(lock_timeout * 1000)}ms'")
 
 
 def _sqlstate(exc: DBAPIError) -> str | None:
@@ -142,7 +143,12 @@ def classify(exc: DBAPIError, url: URL) -> OneNumberError | _Retry:
     text = str(exc.orig)
     state = _sqlstate(exc)
     if isinstance(exc, IntegrityError):
-        return _Retry(text)
+        # A unique key taken by a concurrent transaction (a new account, a slot or name
+        # race the lock did not cover): retry, and the rules will see the winner's row.
+        # Any other constraint failing is a bug and must surface as one.
+        if state == _UNIQUE_VIOLATION or "UNIQUE constraint failed" in text:
+            return _Retry(text)
+        raise exc
     if state in _RETRY_SQLSTATES or any(m in text for m in _SQLITE_RETRY_MESSAGES):
         return _Retry(text)
     if state == "42501" or "readonly database" in text:
@@ -165,9 +171,10 @@ def _first_line(text: str, url: URL) -> str:
 class Database:
     """One database: an engine plus transactions with the project's locking and retries."""
 
-    def __init__(self, url: URL, *, echo: bool = False) -> None:
+    def __init__(self, url: URL, *, echo: bool = False,
+                 lock_timeout: float = LOCK_TIMEOUT_SECONDS) -> None:
         self.url = url
-        self.engine = make_engine(url, echo=echo)
+        self.engine = make_engine(url, echo=echo, lock_timeout=lock_timeout)
         self._writer = self.engine.execution_options(onenumber_write=True)
 
     @property
