@@ -100,9 +100,14 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
         path.chmod(0o600)
         yield f"sqlite:///{path}"
     else:
-        url = request.getfixturevalue("postgres_migrated")
-        _reset_postgres(url)
-        yield url
+        yield request.getfixturevalue("postgres_url")
+
+
+@pytest.fixture
+def postgres_url(postgres_migrated: str) -> str:
+    """The shared PostgreSQL test database, emptied for this test."""
+    _reset_postgres(postgres_migrated)
+    return postgres_migrated
 
 
 @pytest.fixture
