@@ -60,12 +60,15 @@ def require_current(db: Database) -> None:
                          head=HEAD_REVISION)
 
 
+def check_upgradable(current: SchemaState, url: str) -> None:
+    """A schema newer than this program cannot be migrated (back) by it."""
+    if current.ahead:
+        raise SchemaMismatch("ahead", url=url, revision=current.revision, head=current.head)
+
+
 def upgrade(db: Database, revision: str = "head") -> SchemaState:
     """Run the shipped Alembic migrations up to ``revision`` (the only Alembic import)."""
-    before = state(db)
-    if before.ahead:
-        raise SchemaMismatch("ahead", url=db.display_url(), revision=before.revision,
-                             head=HEAD_REVISION)
+    check_upgradable(state(db), db.display_url())
     from alembic import command
     from alembic.config import Config
 

@@ -286,3 +286,29 @@ def test_version_and_help(cli: Invoke) -> None:
         result = cli(*group, "--help")
         assert result.exit_code == 0
         assert "Usage" in result.stdout
+
+
+def test_db_upgrade_dry_run_creates_nothing(cli: Invoke, tmp_path: object) -> None:
+    path = f"{tmp_path}/later.sqlite"
+    result = cli("db", "upgrade", "--db", f"sqlite:///{path}", "--dry-run")
+    assert result.exit_code == 6  # nothing there yet, and a dry run creates nothing
+    import os
+
+    assert not os.path.exists(path)
+
+
+def test_a_schema_ahead_of_the_program_exits_6_and_says_what_to_do(cli: Invoke,
+                                                                  db_url: str) -> None:
+    from sqlalchemy import text
+
+    from onenumber_cli.storage.engine import Database, parse_url
+
+    db = Database(parse_url(db_url))
+    with db.engine.begin() as conn:
+        conn.execute(text("UPDATE alembic_version SET version_num = 'zz99'"))
+    db.dispose()
+    result = cli("status", "anyone")
+    assert result.exit_code == 6
+    assert "newer than this program" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert cli("db", "upgrade").exit_code == 6  # it cannot go back

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 import typer
 
+from onenumber_cli.cli.commands.common import DryRun
 from onenumber_cli.cli.invocation import Invocation, current
 from onenumber_cli.cli.lazy import lazy_import
 from onenumber_cli.i18n import t
@@ -31,14 +32,18 @@ def _report(run: Invocation, url: str, state: SchemaState, changed: bool | None 
 
 
 @app.command("upgrade")
-def upgrade(ctx: typer.Context) -> None:
+def upgrade(ctx: typer.Context, dry_run: DryRun = False) -> None:
     """Create or migrate the schema to this program's version.
 
     Example: onenumber --db postgresql+psycopg://onenumber@db/onenumber db upgrade
     """
     run = current(ctx)
-    db = run.database(schema_check=False, create=True)
+    db = run.database(schema_check=False, create=not dry_run)
     before = schema.state(db)
+    if dry_run:
+        schema.check_upgradable(before, db.display_url())
+        _report(run, db.display_url(), before, changed=not before.current)
+        return
     after = schema.upgrade(db)
     _report(run, db.display_url(), after, changed=before.revision != after.revision)
 
