@@ -8,7 +8,8 @@ are plain values; results are plain dataclasses; refusals are typed errors.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import dataclasses
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -20,7 +21,13 @@ from onenumber_cli.domain import contract as rules
 from onenumber_cli.domain.imei import validate_imei
 from onenumber_cli.domain.names import default_name, ensure_unique, name_key, validate_name
 from onenumber_cli.domain.values import Event, Plan, Status, validate_account, validate_type
-from onenumber_cli.errors import AmbiguousDevice, DeviceNotFound, DuplicateImei, InvalidName
+from onenumber_cli.errors import (
+    AccountNotFound,
+    AmbiguousDevice,
+    DeviceNotFound,
+    DuplicateImei,
+    InvalidName,
+)
 from onenumber_cli.storage import queries
 from onenumber_cli.storage.engine import Database
 from onenumber_cli.storage.models import AuditRecord, Contract, Device, HistoryEvent
@@ -191,13 +198,29 @@ def _touch(contract: Contract) -> None:
     contract.updated_at = utcnow()
 
 
-def _result(action: str, contract: Contract, changed: bool, dry_run: bool,
-            device: Device | DeviceView | None = None,
-            removed: list[DeviceView] | None = None) -> ChangeResult:
-    view = DeviceView.of(device) if isinstance(device, Device) else device
-    return ChangeResult(action=action, account=contract.account, changed=changed,
-                        plan=contract.plan, status=contract.status, device=view,
-                        removed=removed or [], dry_run=dry_run)
+@dataclass
+class _Locked:
+    """One account inside a change transaction: its locked contract and its devices."""
+
+    contract: Contract
+    registered: list[Device]
+
+    @property
+    def state(self) -> rules.ContractState:
+        return _state(self.contract, self.registered)
+
+    def result(self, action: str, changed: bool, device: Device | DeviceView | None = None,
+               removed: list[DeviceView] | None = None) -> ChangeResult:
+        view = DeviceView.of(device) if isinstance(device, Device) else device
+        return ChangeResult(action=action, account=self.contract.account, changed=changed,
+                            plan=self.contract.plan, status=self.contract.status,
+                            device=view, removed=removed or [])
+
+
+def _lock(session: Session, account: str) -> _Locked:
+    """Validate the account id, lock its contract row (R12) and load its devices."""
+    contract = queries.lock_contract(session, validate_account(account))
+    return _Locked(contract, queries.registered_devices(session, account))
 
 
 # --- reads -----------------------------------------------------------------------------
@@ -250,194 +273,187 @@ def list_accounts(db: Database, *, plan: str | None = None, status: str | None =
                                  registered)
 
 
-# --- changes ---------------------------------------------------------------------------
+# --- changes -------------------------------------------------------------------------
+#
+# Each ``*_in`` function is the body of one change transaction: session in, result out.
+# The public functions run one body per transaction; a batch can run several in one.
+
+
+def register_in(session: Session, actor: Actor, account: str, device_type: str, *,
+                name: str | None = None, imei: str | None = None,
+                at: datetime | None = None, replace: bool = False) -> ChangeResult:
+    """Register a device in the lowest free slot (R1, R2, R3, R4)."""
+    device_type = validate_type(device_type)
+    name = validate_name(name) if name is not None else None
+    imei = validate_imei(imei) if imei is not None else None
+    when = at or utcnow()
+    locked = _lock(session, account)
+    leaving = {ref.id for ref in rules.plan_registration(locked.state, replace=replace)}
+    staying = [d for d in locked.registered if d.id not in leaving]
+    taken = {d.name_key: d.name for d in staying}
+    if name is None:
+        name = default_name(device_type, taken)
+        if name is None:
+            raise InvalidName("no_default", type=device_type)
+    ensure_unique(name, taken)
+    if imei is not None and any(d.imei == imei for d in staying):
+        raise DuplicateImei(account=account, imei=imei)
+    removed = [_unregister(session, d, when) for d in locked.registered if d.id in leaving]
+    slot = rules.lowest_free_slot({d.slot for d in staying if d.slot is not None},
+                                  Plan(locked.contract.plan).capacity)
+    assert slot is not None, "plan_registration guarantees a free slot"
+    device = Device(id=queries.new_device_id(session), account=account, slot=slot, name=name,
+                    name_key=name_key(name), type=device_type, imei=imei, registered_at=when)
+    session.add(device)
+    _event(session, Event.REGISTER, device, when)
+    _touch(locked.contract)
+    before = {"replaced": [_snapshot(v) for v in removed]} if removed else None
+    _record(session, actor, "register", account, device_id=device.id, before=before,
+            after=_snapshot(device))
+    return locked.result("register", True, device, removed)
+
+
+def rename_in(session: Session, actor: Actor, account: str, device: str,
+              new_name: str) -> ChangeResult:
+    """Change a registered device's name (R3; the only field that ever changes, R5)."""
+    new_name = validate_name(new_name)
+    locked = _lock(session, account)
+    target = _resolve(session, account, device)
+    rules.check_rename(locked.state, target.id)
+    if target.name == new_name:
+        return locked.result("rename", False, target)
+    ensure_unique(new_name, {d.name_key: d.name for d in locked.registered if d.id != target.id})
+    old = target.name
+    target.name, target.name_key = new_name, name_key(new_name)
+    _touch(locked.contract)
+    _record(session, actor, "rename", account, device_id=target.id,
+            before={"name": old}, after={"name": new_name})
+    return locked.result("rename", True, target)
+
+
+def unregister_in(session: Session, actor: Actor, account: str, device: str, *,
+                  at: datetime | None = None) -> ChangeResult:
+    """Remove a device's registration (R6); an already unregistered device is a no-op."""
+    locked = _lock(session, account)
+    target = _resolve(session, account, device)
+    if not rules.check_unregister(locked.state, target.id):
+        return locked.result("unregister", False, target)
+    view = _unregister(session, target, at or utcnow())
+    _touch(locked.contract)
+    _record(session, actor, "unregister", account, device_id=target.id,
+            before=_snapshot(view), after=None)
+    return locked.result("unregister", True, target)
+
+
+def option_subscribe_in(session: Session, actor: Actor, account: str) -> ChangeResult:
+    """R7: one-number -> one-number+multi; a no-op when already subscribed."""
+    locked = _lock(session, account)
+    if not rules.check_option_subscribe(locked.state):
+        return locked.result("option-subscribe", False)
+    locked.contract.plan = Plan.MULTI.value
+    _touch(locked.contract)
+    _record(session, actor, "option-subscribe", account,
+            before={"plan": Plan.ONE_NUMBER.value}, after={"plan": Plan.MULTI.value})
+    return locked.result("option-subscribe", True)
+
+
+def option_cancel_in(session: Session, actor: Actor, account: str) -> ChangeResult:
+    """R8: back to one-number; the remaining device (if any) moves to slot 1."""
+    locked = _lock(session, account)
+    if not rules.check_option_cancel(locked.state):
+        return locked.result("option-cancel", False)
+    locked.contract.plan = Plan.ONE_NUMBER.value
+    moved = locked.registered[0] if locked.registered else None
+    if moved is not None:
+        moved.slot = 1
+    _touch(locked.contract)
+    _record(session, actor, "option-cancel", account, device_id=moved.id if moved else None,
+            before={"plan": Plan.MULTI.value}, after={"plan": Plan.ONE_NUMBER.value})
+    return locked.result("option-cancel", True, moved)
+
+
+def service_subscribe_in(session: Session, actor: Actor, account: str, *,
+                         multi: bool = False) -> ChangeResult:
+    """R9: create the account's contract, or reactivate a cancelled one (history kept)."""
+    plan = Plan.MULTI if multi else Plan.ONE_NUMBER
+    try:
+        locked: _Locked | None = _lock(session, account)
+    except AccountNotFound:
+        locked = None
+    if locked is not None and not rules.check_service_subscribe(locked.state, plan):
+        return locked.result("service-subscribe", False)
+    now = utcnow()
+    if locked is None:
+        contract = Contract(account=account, status=Status.ACTIVE.value, plan=plan.value,
+                            created_at=now, updated_at=now)
+        session.add(contract)
+        locked, before = _Locked(contract, []), None
+    else:
+        before = {"status": locked.contract.status, "plan": locked.contract.plan}
+        locked.contract.status, locked.contract.plan = Status.ACTIVE.value, plan.value
+        _touch(locked.contract)
+    _record(session, actor, "service-subscribe", account, before=before,
+            after={"status": Status.ACTIVE.value, "plan": plan.value})
+    return locked.result("service-subscribe", True)
+
+
+def service_cancel_in(session: Session, actor: Actor, account: str) -> ChangeResult:
+    """R10: unregister the remaining device, end the option, cancel the contract."""
+    locked = _lock(session, account)
+    if not rules.check_service_cancel(locked.state):
+        return locked.result("service-cancel", False)
+    contract = locked.contract
+    removed = [_unregister(session, d, utcnow()) for d in locked.registered]
+    before = {"status": contract.status, "plan": contract.plan,
+              "devices": [_snapshot(v) for v in removed]}
+    contract.status, contract.plan = Status.CANCELLED.value, Plan.ONE_NUMBER.value
+    _touch(contract)
+    _record(session, actor, "service-cancel", account,
+            device_id=removed[0].id if removed else None, before=before,
+            after={"status": contract.status, "plan": contract.plan})
+    return locked.result("service-cancel", True, removed=removed)
+
+
+def _write(db: Database, body: Callable[[Session], ChangeResult],
+           dry_run: bool) -> ChangeResult:
+    """One change in its own transaction (rolled back after checking, for a dry run)."""
+    result = db.write(body, dry_run=dry_run)
+    return dataclasses.replace(result, dry_run=True) if dry_run else result
 
 
 def register_device(db: Database, actor: Actor, account: str, device_type: str, *,
                     name: str | None = None, imei: str | None = None,
                     at: datetime | None = None, replace: bool = False,
                     dry_run: bool = False) -> ChangeResult:
-    """Register a device in the lowest free slot (R1, R2, R3, R4)."""
-    validate_account(account)
-    device_type = validate_type(device_type)
-    if name is not None:
-        name = validate_name(name)
-    if imei is not None:
-        imei = validate_imei(imei)
-    when = at or utcnow()
-
-    def work(session: Session) -> ChangeResult:
-        contract = queries.lock_contract(session, account)
-        registered = queries.registered_devices(session, account)
-        plan = rules.plan_registration(_state(contract, registered), replace=replace)
-        leaving = {ref.id for ref in plan}
-        to_remove = [d for d in registered if d.id in leaving]
-        staying = [d for d in registered if d.id not in leaving]
-        taken = {d.name_key: d.name for d in staying}
-        final_name = name
-        if final_name is None:
-            final_name = default_name(device_type, taken)
-            if final_name is None:
-                raise InvalidName("no_default", type=device_type)
-        ensure_unique(final_name, taken)
-        if imei is not None and any(d.imei == imei for d in staying):
-            raise DuplicateImei(account=account, imei=imei)
-        removed = [_unregister(session, d, when) for d in to_remove]
-        occupied = {d.slot for d in staying if d.slot is not None}
-        slot = rules.lowest_free_slot(occupied, Plan(contract.plan).capacity)
-        assert slot is not None, "plan_registration guarantees a free slot"
-        device = Device(id=queries.new_device_id(session), account=account, slot=slot,
-                        name=final_name, name_key=name_key(final_name), type=device_type,
-                        imei=imei, registered_at=when)
-        session.add(device)
-        _event(session, Event.REGISTER, device, when)
-        _touch(contract)
-        before = {"replaced": [_snapshot(v) for v in removed]} if removed else None
-        _record(session, actor, "register", account, device_id=device.id, before=before,
-                after=_snapshot(device))
-        return _result("register", contract, True, dry_run, device, removed)
-
-    return db.write(work, dry_run=dry_run)
+    return _write(db, lambda s: register_in(s, actor, account, device_type, name=name,
+                                            imei=imei, at=at, replace=replace), dry_run)
 
 
 def rename_device(db: Database, actor: Actor, account: str, device: str, new_name: str, *,
                   dry_run: bool = False) -> ChangeResult:
-    """Change a registered device's name (R3; the only field that ever changes, R5)."""
-    validate_account(account)
-    new_name = validate_name(new_name)
-
-    def work(session: Session) -> ChangeResult:
-        contract = queries.lock_contract(session, account)
-        target = _resolve(session, account, device)
-        registered = queries.registered_devices(session, account)
-        rules.check_rename(_state(contract, registered), target.id)
-        if target.name == new_name:
-            return _result("rename", contract, False, dry_run, target)
-        ensure_unique(new_name, {d.name_key: d.name for d in registered if d.id != target.id})
-        old = target.name
-        target.name, target.name_key = new_name, name_key(new_name)
-        _touch(contract)
-        _record(session, actor, "rename", account, device_id=target.id,
-                before={"name": old}, after={"name": new_name})
-        return _result("rename", contract, True, dry_run, target)
-
-    return db.write(work, dry_run=dry_run)
+    return _write(db, lambda s: rename_in(s, actor, account, device, new_name), dry_run)
 
 
 def unregister_device(db: Database, actor: Actor, account: str, device: str, *,
                       at: datetime | None = None, dry_run: bool = False) -> ChangeResult:
-    """Remove a device's registration (R6); an already unregistered device is a no-op."""
-    validate_account(account)
-
-    def work(session: Session) -> ChangeResult:
-        contract = queries.lock_contract(session, account)
-        target = _resolve(session, account, device)
-        registered = queries.registered_devices(session, account)
-        if not rules.check_unregister(_state(contract, registered), target.id):
-            return _result("unregister", contract, False, dry_run, target)
-        view = _unregister(session, target, at or utcnow())
-        _touch(contract)
-        _record(session, actor, "unregister", account, device_id=target.id,
-                before=_snapshot(view), after=None)
-        return _result("unregister", contract, True, dry_run, target)
-
-    return db.write(work, dry_run=dry_run)
+    return _write(db, lambda s: unregister_in(s, actor, account, device, at=at), dry_run)
 
 
 def option_subscribe(db: Database, actor: Actor, account: str, *,
                      dry_run: bool = False) -> ChangeResult:
-    """R7: one-number -> one-number+multi."""
-    validate_account(account)
-
-    def work(session: Session) -> ChangeResult:
-        contract = queries.lock_contract(session, account)
-        registered = queries.registered_devices(session, account)
-        if not rules.check_option_subscribe(_state(contract, registered)):
-            return _result("option-subscribe", contract, False, dry_run)
-        contract.plan = Plan.MULTI.value
-        _touch(contract)
-        _record(session, actor, "option-subscribe", account,
-                before={"plan": Plan.ONE_NUMBER.value}, after={"plan": Plan.MULTI.value})
-        return _result("option-subscribe", contract, True, dry_run)
-
-    return db.write(work, dry_run=dry_run)
+    return _write(db, lambda s: option_subscribe_in(s, actor, account), dry_run)
 
 
 def option_cancel(db: Database, actor: Actor, account: str, *,
                   dry_run: bool = False) -> ChangeResult:
-    """R8: back to one-number; the remaining device (if any) moves to slot 1."""
-    validate_account(account)
-
-    def work(session: Session) -> ChangeResult:
-        contract = queries.lock_contract(session, account)
-        registered = queries.registered_devices(session, account)
-        if not rules.check_option_cancel(_state(contract, registered)):
-            return _result("option-cancel", contract, False, dry_run)
-        contract.plan = Plan.ONE_NUMBER.value
-        moved = registered[0] if registered else None
-        if moved is not None:
-            moved.slot = 1
-        _touch(contract)
-        _record(session, actor, "option-cancel", account,
-                device_id=moved.id if moved else None,
-                before={"plan": Plan.MULTI.value}, after={"plan": Plan.ONE_NUMBER.value})
-        return _result("option-cancel", contract, True, dry_run, moved)
-
-    return db.write(work, dry_run=dry_run)
+    return _write(db, lambda s: option_cancel_in(s, actor, account), dry_run)
 
 
 def service_subscribe(db: Database, actor: Actor, account: str, *, multi: bool = False,
                       dry_run: bool = False) -> ChangeResult:
-    """R9: create the account's contract, or reactivate a cancelled one."""
-    validate_account(account)
-    plan = Plan.MULTI if multi else Plan.ONE_NUMBER
-
-    def work(session: Session) -> ChangeResult:
-        contract = session.scalars(
-            select(Contract).where(Contract.account == account).with_for_update()
-        ).one_or_none()
-        state = None
-        if contract is not None:
-            state = _state(contract, queries.registered_devices(session, account))
-        if not rules.check_service_subscribe(state, plan):
-            assert contract is not None
-            return _result("service-subscribe", contract, False, dry_run)
-        now = utcnow()
-        before = None
-        if contract is None:
-            contract = Contract(account=account, status=Status.ACTIVE.value, plan=plan.value,
-                                created_at=now, updated_at=now)
-            session.add(contract)
-        else:
-            before = {"status": contract.status, "plan": contract.plan}
-            contract.status, contract.plan = Status.ACTIVE.value, plan.value
-            contract.updated_at = now
-        _record(session, actor, "service-subscribe", account, before=before,
-                after={"status": Status.ACTIVE.value, "plan": plan.value})
-        return _result("service-subscribe", contract, True, dry_run)
-
-    return db.write(work, dry_run=dry_run)
+    return _write(db, lambda s: service_subscribe_in(s, actor, account, multi=multi), dry_run)
 
 
 def service_cancel(db: Database, actor: Actor, account: str, *,
                    dry_run: bool = False) -> ChangeResult:
-    """R10: unregister the remaining device, end the option, cancel the contract."""
-    validate_account(account)
-
-    def work(session: Session) -> ChangeResult:
-        contract = queries.lock_contract(session, account)
-        registered = queries.registered_devices(session, account)
-        if not rules.check_service_cancel(_state(contract, registered)):
-            return _result("service-cancel", contract, False, dry_run)
-        now = utcnow()
-        removed = [_unregister(session, d, now) for d in registered]
-        before = {"status": contract.status, "plan": contract.plan,
-                  "devices": [_snapshot(v) for v in removed]}
-        contract.status, contract.plan = Status.CANCELLED.value, Plan.ONE_NUMBER.value
-        _touch(contract)
-        _record(session, actor, "service-cancel", account,
-                device_id=removed[0].id if removed else None, before=before,
-                after={"status": contract.status, "plan": contract.plan})
-        return _result("service-cancel", contract, True, dry_run, removed=removed)
-
-    return db.write(work, dry_run=dry_run)
+    return _write(db, lambda s: service_cancel_in(s, actor, account), dry_run)

@@ -34,25 +34,24 @@ def time_option(run: Invocation, raw: str | None, *, allow_future: bool = True
     return parse_time(raw, run.settings.zone, allow_future=allow_future)
 
 
-def confirm_change(run: Invocation, *, yes: bool, dry_run: bool, command: str,
-                   plan: Callable[[], ChangeResult],
-                   preview: Callable[[ChangeResult], None]) -> None:
-    """Ask before a change that cannot be undone.
+def confirmed_change(run: Invocation, *, yes: bool, dry_run: bool, command: str,
+                     change: Callable[[bool], ChangeResult],
+                     preview: Callable[[ChangeResult], None]) -> None:
+    """A change that cannot be undone: plan it, ask, apply it, report it.
 
     The change is first planned as a dry run, so a rule refusal is reported as such
-    (not as a missing ``--yes``) and a no-op asks nothing.  Then: on a terminal, show
-    ``preview`` and ask; without one, refuse (exit 2) and name ``--yes``.
+    (not as a missing ``--yes``) and a no-op asks nothing.  Then, on a terminal, show
+    ``preview`` and ask; without one, refuse (exit 2) naming ``--yes``.
     """
-    if yes or dry_run:
-        return
-    planned = plan()
-    if not planned.changed:
-        return
-    if not terminal.interactive():
-        raise ConfirmationRequired(command=command)
-    preview(planned)
-    if not typer.confirm(t("prompt.proceed"), default=False, err=True):
-        raise Declined()
+    if not (yes or dry_run):
+        planned = change(True)
+        if planned.changed:
+            if not terminal.interactive():
+                raise ConfirmationRequired(command=command)
+            preview(planned)
+            if not typer.confirm(t("prompt.proceed"), default=False, err=True):
+                raise Declined()
+    report(run, change(dry_run))
 
 
 def report(run: Invocation, result: ChangeResult) -> None:

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from onenumber_cli.cli.commands.common import Account, DryRun, Yes, confirm_change, report
+from onenumber_cli.cli.commands.common import Account, DryRun, Yes, confirmed_change, report
 from onenumber_cli.cli.invocation import current, services
 from onenumber_cli.i18n import t
 
@@ -38,16 +38,11 @@ def option_cancel(ctx: typer.Context, account: Account, yes: Yes = False,
     """
     run = current(ctx)
     db = run.database()
-
-    def plan(dry_run: bool = True) -> ChangeResult:
-        return services.option_cancel(db, run.actor(), account, dry_run=dry_run)
-
-    def preview(_: ChangeResult) -> None:
-        run.out.stderr.write(t("confirm.option_cancel", account=account) + "\n")
-
-    confirm_change(run, yes=yes, dry_run=dry_run, command="option cancel", plan=plan,
-                   preview=preview)
-    report(run, plan(dry_run))
+    confirmed_change(
+        run, yes=yes, dry_run=dry_run, command="option cancel",
+        change=lambda dry: services.option_cancel(db, run.actor(), account, dry_run=dry),
+        preview=lambda _: run.out.message(t("confirm.option_cancel", account=account)),
+    )
 
 
 @service_app.command("subscribe")
@@ -77,13 +72,11 @@ def service_cancel(ctx: typer.Context, account: Account, yes: Yes = False,
     run = current(ctx)
     db = run.database()
 
-    def plan(dry_run: bool = True) -> ChangeResult:
-        return services.service_cancel(db, run.actor(), account, dry_run=dry_run)
-
     def preview(planned: ChangeResult) -> None:
         names = ", ".join(d.name for d in planned.removed) or "-"
-        run.out.stderr.write(t("confirm.service_cancel", account=account, devices=names) + "\n")
+        run.out.message(t("confirm.service_cancel", account=account, devices=names))
 
-    confirm_change(run, yes=yes, dry_run=dry_run, command="service cancel", plan=plan,
-                   preview=preview)
-    report(run, plan(dry_run))
+    confirmed_change(
+        run, yes=yes, dry_run=dry_run, command="service cancel", preview=preview,
+        change=lambda dry: services.service_cancel(db, run.actor(), account, dry_run=dry),
+    )

@@ -11,7 +11,7 @@ from onenumber_cli.cli.commands.common import (
     DeviceRef,
     DryRun,
     Yes,
-    confirm_change,
+    confirmed_change,
     report,
     time_option,
 )
@@ -107,13 +107,12 @@ def unregister(ctx: typer.Context, account: Account, device: DeviceRef, yes: Yes
     run = current(ctx)
     db = run.database()
 
-    def plan(dry_run: bool = True) -> ChangeResult:
-        return services.unregister_device(db, run.actor(), account, device, dry_run=dry_run)
-
     def preview(planned: ChangeResult) -> None:
         assert planned.device is not None
         confirmation(run.out, planned.device)
 
-    confirm_change(run, yes=yes, dry_run=dry_run, command="devices unregister", plan=plan,
-                   preview=preview)
-    report(run, plan(dry_run))
+    confirmed_change(
+        run, yes=yes, dry_run=dry_run, command="devices unregister", preview=preview,
+        change=lambda dry: services.unregister_device(db, run.actor(), account, device,
+                                                      dry_run=dry),
+    )
