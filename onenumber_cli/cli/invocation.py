@@ -5,8 +5,6 @@ from __future__ import annotations
 import os
 from typing import TYPE_CHECKING, Any
 
-import typer
-
 from onenumber_cli.cli.console import terminal
 from onenumber_cli.cli.lazy import lazy_import
 from onenumber_cli.cli.output import Output
@@ -14,11 +12,14 @@ from onenumber_cli.cli.settings import Settings, data_dir, resolve
 from onenumber_cli.i18n import LANGUAGES, language_from_environment, set_language
 
 if TYPE_CHECKING:
-    from onenumber_cli import services as services_module
-    from onenumber_cli.storage.engine import Database
+    from typer._click import Context
 
-services: services_module = lazy_import("onenumber_cli.services")  # type: ignore[assignment]
-connect = lazy_import("onenumber_cli.storage.connect")
+    from onenumber_cli import services as services
+    from onenumber_cli.storage import connect
+    from onenumber_cli.storage.engine import Database
+else:  # loaded on first use: --help and completion never import SQLAlchemy
+    services = lazy_import("onenumber_cli.services")
+    connect = lazy_import("onenumber_cli.storage.connect")
 
 
 class Invocation:
@@ -68,7 +69,7 @@ class Invocation:
             )
         return self._db
 
-    def actor(self, batch_id: str | None = None) -> services_module.Actor:
+    def actor(self, batch_id: str | None = None) -> services.Actor:
         return services.Actor(operator=self.settings.operator, batch_id=batch_id)
 
     def close(self) -> None:
@@ -77,7 +78,7 @@ class Invocation:
             self._db = None
 
 
-def current(ctx: typer.Context) -> Invocation:
+def current(ctx: Context) -> Invocation:
     root = ctx.find_root()
     if not isinstance(root.obj, Invocation):
         root.obj = Invocation()

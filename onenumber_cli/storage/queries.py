@@ -77,7 +77,7 @@ def history_query(
     until: datetime | None = None,
     kind: str | None = None,
     limit: int | None = None,
-) -> Select[tuple[HistoryEvent]]:
+) -> Select[HistoryEvent]:
     """Newest first; of equal timestamps the one recorded later comes first."""
     query = select(HistoryEvent).where(HistoryEvent.account == account)
     if since is not None:

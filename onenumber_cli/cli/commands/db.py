@@ -12,10 +12,10 @@ from onenumber_cli.cli.lazy import lazy_import
 from onenumber_cli.i18n import t
 
 if TYPE_CHECKING:
-    from onenumber_cli.storage import schema as schema_module
+    from onenumber_cli.storage import schema
     from onenumber_cli.storage.schema import SchemaState
-
-schema: schema_module = lazy_import("onenumber_cli.storage.schema")  # type: ignore[assignment]
+else:
+    schema = lazy_import("onenumber_cli.storage.schema")
 
 app = typer.Typer(help="Database schema.", no_args_is_help=True)
 

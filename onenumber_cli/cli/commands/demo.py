@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import typer
 
 from onenumber_cli.cli.commands.status import status
@@ -9,7 +11,10 @@ from onenumber_cli.cli.invocation import current
 from onenumber_cli.cli.lazy import lazy_import
 from onenumber_cli.i18n import t
 
-demo_data = lazy_import("onenumber_cli.demo")
+if TYPE_CHECKING:
+    from onenumber_cli import demo as demo_data
+else:
+    demo_data = lazy_import("onenumber_cli.demo")
 
 
 def demo(ctx: typer.Context) -> None:
