@@ -97,6 +97,12 @@ class InvalidArgument(InvalidInput):
     code = "invalid_argument"
 
 
+class InvalidBatch(InvalidInput):
+    """The batch file itself is unusable (as opposed to one of its rows)."""
+
+    code = "invalid_batch"
+
+
 class AmbiguousDevice(InvalidInput):
     code = "ambiguous_device"
 

@@ -20,7 +20,14 @@ from sqlalchemy.orm import Session
 from onenumber_cli.domain import contract as rules
 from onenumber_cli.domain.imei import validate_imei
 from onenumber_cli.domain.names import default_name, ensure_unique, name_key, validate_name
-from onenumber_cli.domain.values import Event, Plan, Status, validate_account, validate_type
+from onenumber_cli.domain.values import (
+    Action,
+    Event,
+    Plan,
+    Status,
+    validate_account,
+    validate_type,
+)
 from onenumber_cli.errors import (
     AccountNotFound,
     AmbiguousDevice,
@@ -98,6 +105,21 @@ class HistoryView:
     name: str
     type: str
     imei: str | None
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class AuditView:
+    at: datetime
+    operator: str
+    action: str
+    account: str
+    device_id: str | None
+    before: Any
+    after: Any
+    batch_id: str | None
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -273,6 +295,23 @@ def list_accounts(db: Database, *, plan: str | None = None, status: str | None =
                                  registered)
 
 
+def list_audit(db: Database, account: str | None = None, *, since: datetime | None = None,
+               until: datetime | None = None, operator: str | None = None,
+               action: str | None = None, batch_id: str | None = None,
+               limit: int | None = None, chunk: int = 1000) -> Iterator[AuditView]:
+    """The audit log, newest first, streamed; filters combine with AND."""
+    if account is not None:
+        validate_account(account)
+    query = queries.audit_query(
+        account=account, since=since, until=until, operator=operator,
+        action=Action(action).value if action else None, batch_id=batch_id, limit=limit,
+    )
+    with db.reading() as session:
+        for r in session.scalars(query.execution_options(yield_per=chunk)):
+            yield AuditView(r.at, r.operator, r.action, r.account, r.device_id, r.before,
+                            r.after, r.batch_id)
+
+
 # --- changes -------------------------------------------------------------------------
 #
 # Each ``*_in`` function is the body of one change transaction: session in, result out.
@@ -308,9 +347,9 @@ def register_in(session: Session, actor: Actor, account: str, device_type: str, 
     _event(session, Event.REGISTER, device, when)
     _touch(locked.contract)
     before = {"replaced": [_snapshot(v) for v in removed]} if removed else None
-    _record(session, actor, "register", account, device_id=device.id, before=before,
+    _record(session, actor, Action.REGISTER, account, device_id=device.id, before=before,
             after=_snapshot(device))
-    return locked.result("register", True, device, removed)
+    return locked.result(Action.REGISTER, True, device, removed)
 
 
 def rename_in(session: Session, actor: Actor, account: str, device: str,
@@ -319,16 +358,16 @@ def rename_in(session: Session, actor: Actor, account: str, device: str,
     new_name = validate_name(new_name)
     locked = _lock(session, account)
     target = _resolve(session, account, device)
+    if target.name == new_name:  # its own current name: a no-op, so re-runs succeed
+        return locked.result(Action.RENAME, False, target)
     rules.check_rename(locked.state, target.id)
-    if target.name == new_name:
-        return locked.result("rename", False, target)
     ensure_unique(new_name, {d.name_key: d.name for d in locked.registered if d.id != target.id})
     old = target.name
     target.name, target.name_key = new_name, name_key(new_name)
     _touch(locked.contract)
-    _record(session, actor, "rename", account, device_id=target.id,
+    _record(session, actor, Action.RENAME, account, device_id=target.id,
             before={"name": old}, after={"name": new_name})
-    return locked.result("rename", True, target)
+    return locked.result(Action.RENAME, True, target)
 
 
 def unregister_in(session: Session, actor: Actor, account: str, device: str, *,
@@ -337,39 +376,39 @@ def unregister_in(session: Session, actor: Actor, account: str, device: str, *,
     locked = _lock(session, account)
     target = _resolve(session, account, device)
     if not rules.check_unregister(locked.state, target.id):
-        return locked.result("unregister", False, target)
+        return locked.result(Action.UNREGISTER, False, target)
     view = _unregister(session, target, at or utcnow())
     _touch(locked.contract)
-    _record(session, actor, "unregister", account, device_id=target.id,
+    _record(session, actor, Action.UNREGISTER, account, device_id=target.id,
             before=_snapshot(view), after=None)
-    return locked.result("unregister", True, target)
+    return locked.result(Action.UNREGISTER, True, target)
 
 
 def option_subscribe_in(session: Session, actor: Actor, account: str) -> ChangeResult:
     """R7: one-number -> one-number+multi; a no-op when already subscribed."""
     locked = _lock(session, account)
     if not rules.check_option_subscribe(locked.state):
-        return locked.result("option-subscribe", False)
+        return locked.result(Action.OPTION_SUBSCRIBE, False)
     locked.contract.plan = Plan.MULTI.value
     _touch(locked.contract)
-    _record(session, actor, "option-subscribe", account,
+    _record(session, actor, Action.OPTION_SUBSCRIBE, account,
             before={"plan": Plan.ONE_NUMBER.value}, after={"plan": Plan.MULTI.value})
-    return locked.result("option-subscribe", True)
+    return locked.result(Action.OPTION_SUBSCRIBE, True)
 
 
 def option_cancel_in(session: Session, actor: Actor, account: str) -> ChangeResult:
     """R8: back to one-number; the remaining device (if any) moves to slot 1."""
     locked = _lock(session, account)
     if not rules.check_option_cancel(locked.state):
-        return locked.result("option-cancel", False)
+        return locked.result(Action.OPTION_CANCEL, False)
     locked.contract.plan = Plan.ONE_NUMBER.value
     moved = locked.registered[0] if locked.registered else None
     if moved is not None:
         moved.slot = 1
     _touch(locked.contract)
-    _record(session, actor, "option-cancel", account, device_id=moved.id if moved else None,
+    _record(session, actor, Action.OPTION_CANCEL, account, device_id=moved.id if moved else None,
             before={"plan": Plan.MULTI.value}, after={"plan": Plan.ONE_NUMBER.value})
-    return locked.result("option-cancel", True, moved)
+    return locked.result(Action.OPTION_CANCEL, True, moved)
 
 
 def service_subscribe_in(session: Session, actor: Actor, account: str, *,
@@ -381,7 +420,7 @@ def service_subscribe_in(session: Session, actor: Actor, account: str, *,
     except AccountNotFound:
         locked = None
     if locked is not None and not rules.check_service_subscribe(locked.state, plan):
-        return locked.result("service-subscribe", False)
+        return locked.result(Action.SERVICE_SUBSCRIBE, False)
     now = utcnow()
     if locked is None:
         contract = Contract(account=account, status=Status.ACTIVE.value, plan=plan.value,
@@ -392,26 +431,26 @@ def service_subscribe_in(session: Session, actor: Actor, account: str, *,
         before = {"status": locked.contract.status, "plan": locked.contract.plan}
         locked.contract.status, locked.contract.plan = Status.ACTIVE.value, plan.value
         _touch(locked.contract)
-    _record(session, actor, "service-subscribe", account, before=before,
+    _record(session, actor, Action.SERVICE_SUBSCRIBE, account, before=before,
             after={"status": Status.ACTIVE.value, "plan": plan.value})
-    return locked.result("service-subscribe", True)
+    return locked.result(Action.SERVICE_SUBSCRIBE, True)
 
 
 def service_cancel_in(session: Session, actor: Actor, account: str) -> ChangeResult:
     """R10: unregister the remaining device, end the option, cancel the contract."""
     locked = _lock(session, account)
     if not rules.check_service_cancel(locked.state):
-        return locked.result("service-cancel", False)
+        return locked.result(Action.SERVICE_CANCEL, False)
     contract = locked.contract
     removed = [_unregister(session, d, utcnow()) for d in locked.registered]
     before = {"status": contract.status, "plan": contract.plan,
               "devices": [_snapshot(v) for v in removed]}
     contract.status, contract.plan = Status.CANCELLED.value, Plan.ONE_NUMBER.value
     _touch(contract)
-    _record(session, actor, "service-cancel", account,
+    _record(session, actor, Action.SERVICE_CANCEL, account,
             device_id=removed[0].id if removed else None, before=before,
             after={"status": contract.status, "plan": contract.plan})
-    return locked.result("service-cancel", True, removed=removed)
+    return locked.result(Action.SERVICE_CANCEL, True, removed=removed)
 
 
 def _write(db: Database, body: Callable[[Session], ChangeResult],

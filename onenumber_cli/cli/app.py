@@ -47,7 +47,10 @@ class OneNumberGroup(TyperGroup):
         super().__init__(**attrs)
         shared = [p for p in self.params if p.name in GLOBAL_OPTIONS]
         for command in _walk(self):
+            taken = {opt for p in command.params for opt in getattr(p, "opts", ())}
             for param in shared:
+                if taken & set(getattr(param, "opts", ())):
+                    continue  # the command's own option wins (audit --operator filters)
                 clone = copy.copy(param)
                 clone.expose_value = False
                 clone.callback = _remember
@@ -64,8 +67,9 @@ class OneNumberGroup(TyperGroup):
         except Declined:
             run.out.message(t("msg.declined"))
             raise typer.Exit(ExitCode.FAILURE) from None
-        except (typer.Exit, typer.Abort, _click.ClickException, KeyboardInterrupt):
-            raise
+        except (typer.Exit, typer.Abort, _click.ClickException, KeyboardInterrupt,
+                BrokenPipeError):
+            raise  # Typer's main() handles these (a closed pipe ends quietly)
         except Exception:
             if run.flags.get("debug"):
                 raise
@@ -144,7 +148,17 @@ def root(
 
 
 def _register_commands() -> None:
-    from onenumber_cli.cli.commands import accounts, contract, db, demo, devices, status
+    from onenumber_cli.cli.commands import (
+        accounts,
+        audit,
+        batch,
+        check,
+        contract,
+        db,
+        demo,
+        devices,
+        status,
+    )
 
     app.command("status")(status.status)
     app.command("history")(status.history)
@@ -152,6 +166,9 @@ def _register_commands() -> None:
     app.add_typer(contract.option_app, name="option")
     app.add_typer(contract.service_app, name="service")
     app.add_typer(accounts.app, name="accounts")
+    app.add_typer(batch.app, name="batch")
+    app.command("audit")(audit.audit)
+    app.command("check")(check.check)
     app.add_typer(db.app, name="db")
     app.command("demo")(demo.demo)
 

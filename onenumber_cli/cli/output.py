@@ -63,6 +63,8 @@ class Output:
             return str(self._json_default(value))
         if isinstance(value, bool):
             return "true" if value else "false"
+        if isinstance(value, dict | list):
+            return self.to_json(value)  # nested values stay machine-readable in a cell
         return str(value)
 
     def display(self, value: Any, kind: str = "text") -> str:

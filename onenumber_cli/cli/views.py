@@ -10,7 +10,10 @@ from onenumber_cli.domain.values import OPTION_FEE_JPY, REGISTRATION_FEE_JPY
 from onenumber_cli.i18n import t
 
 if TYPE_CHECKING:
-    from onenumber_cli.services import ChangeResult, ContractView, DeviceView
+    from collections.abc import Iterable, Iterator
+
+    from onenumber_cli.batch import RowResult, Summary
+    from onenumber_cli.services import AuditView, ChangeResult, ContractView, DeviceView
 
 PLAN_LABELS = {"one-number": "plan.one_number", "one-number+multi": "plan.multi"}
 STATUS_LABELS = {"active": "status.active", "cancelled": "status.cancelled"}
@@ -56,6 +59,33 @@ RESULT_COLUMNS = (
     Column("device_id", "field.device_id"),
     Column("device_name", "field.name"),
     Column("slot", "field.slot"),
+)
+
+
+BATCH_COLUMNS = (
+    Column("row", "field.row"),
+    Column("action", "field.action"),
+    Column("account", "field.account"),
+    Column("ok", "field.ok"),
+    Column("changed", "field.changed"),
+    Column("error", "field.error"),
+    Column("device_id", "field.device_id"),
+)
+AUDIT_COLUMNS = (
+    Column("at", "field.at", "datetime"),
+    Column("operator", "field.operator"),
+    Column("action", "field.action"),
+    Column("account", "field.account"),
+    Column("device_id", "field.device_id"),
+    Column("before", "field.before"),
+    Column("after", "field.after"),
+    Column("batch_id", "field.batch_id"),
+)
+VIOLATION_COLUMNS = (
+    Column("kind", "field.kind"),
+    Column("account", "field.account"),
+    Column("device_id", "field.device_id"),
+    Column("message", "field.message"),
 )
 
 
@@ -224,3 +254,39 @@ def show_result(out: Output, result: ChangeResult) -> None:
     if result.dry_run and result.changed:
         text = t("result.dry_run", text=text)
     out.line(text)
+
+
+def audit_value(value: Any) -> str:
+    """A before/after value in a few words: devices by name and id, the rest as k=v."""
+    if value is None:
+        return "-"
+    if isinstance(value, list):
+        return ", ".join(audit_value(v) for v in value) or "-"
+    if not isinstance(value, dict):
+        return str(value)
+    if "id" in value and "name" in value:
+        return f"{value['name']} ({value['id']})"
+    return ", ".join(f"{key}={audit_value(item)}" for key, item in value.items())
+
+
+def audit_rows(records: Iterable[AuditView]) -> Iterator[dict[str, Any]]:
+    """Audit records for a table: before and after summarised."""
+    for record in records:
+        yield {**record.to_dict(), "before": audit_value(record.before),
+               "after": audit_value(record.after)}
+
+
+def batch_line(out: Output, result: RowResult) -> str:
+    """One streamed line per batch row, for people."""
+    if result.ok:
+        outcome = t("batch.changed") if result.changed else t("batch.unchanged")
+    else:
+        outcome = f"{t('label.error')}: {(result.error or {}).get('message', '')}"
+    return f"{result.row:>6}  {result.action or '-':<17}  {result.account or '-'}  {outcome}"
+
+
+def batch_summary(summary: Summary) -> str:
+    key = "batch.summary.dry_run" if summary.dry_run else (
+        "batch.summary.done" if summary.committed else "batch.summary.rolled_back")
+    return t(key, batch=summary.batch_id, rows=summary.rows, ok=summary.ok,
+             changed=summary.changed, failed=summary.failed)

@@ -32,6 +32,18 @@ class Event(StrEnum):
     UNREGISTER = "unregister"
 
 
+class Action(StrEnum):
+    """Changes the tool makes: audit log actions and batch row actions alike."""
+
+    REGISTER = "register"
+    RENAME = "rename"
+    UNREGISTER = "unregister"
+    OPTION_SUBSCRIBE = "option-subscribe"
+    OPTION_CANCEL = "option-cancel"
+    SERVICE_SUBSCRIBE = "service-subscribe"
+    SERVICE_CANCEL = "service-cancel"
+
+
 MAX_CAPACITY = Plan.MULTI.capacity
 OPTION_FEE_JPY = 550  # a month, tax included (seed)
 REGISTRATION_FEE_JPY = 0

@@ -101,6 +101,77 @@ MESSAGES: dict[str, str] = {
                                           "changed.",
     "result.service_cancel.done": "One Number Service of {account} cancelled.",
     "result.service_cancel.unchanged": "{account} is already cancelled; nothing changed.",
+    # batch, audit, check
+    "field.row": "Row",
+    "field.ok": "OK",
+    "field.error": "Error",
+    "field.operator": "Operator",
+    "field.before": "Before",
+    "field.after": "After",
+    "field.batch_id": "Batch",
+    "field.kind": "Kind",
+    "field.message": "Message",
+    "batch.changed": "ok, changed",
+    "batch.unchanged": "ok, nothing to change",
+    "batch.summary.done": "batch {batch}: {rows} rows, {ok} ok ({changed} changed), "
+                          "{failed} failed.",
+    "batch.summary.dry_run": "batch {batch} (dry run, nothing written): {rows} rows, {ok} "
+                             "ok ({changed} would change), {failed} failed.",
+    "batch.summary.rolled_back": "batch {batch} (atomic): {failed} of {rows} rows failed, so "
+                                 "nothing was written ({ok} ok, {changed} changed).",
+    "msg.check_clean": "No violations found.",
+    "msg.check_found": "{count} violations found.",
+    "check.plan": "{account}: unknown plan '{value}'.",
+    "check.status": "{account}: unknown contract status '{value}'.",
+    "check.capacity": "{account}: {count} devices registered, the plan allows {capacity}.",
+    "check.slot_range": "{account}: device {device} is in slot {slot}, outside 1-{capacity}.",
+    "check.slot_duplicate": "{account}: device {device} shares slot {slot} with another.",
+    "check.cancelled_with_devices": "{account}: the contract is cancelled but {count} devices "
+                                    "are registered.",
+    "check.invalid_name": "{account}: device {device} has a name that breaks the rules: "
+                          "'{name}'.",
+    "check.name_key": "{account}: device {device} has a stale comparison key for '{name}'.",
+    "check.duplicate_name": "{account}: device {device} is named '{name}', the same as "
+                            "'{other}'.",
+    "check.invalid_imei": "{account}: device {device} has an invalid IMEI '{imei}'.",
+    "check.history_missing": "{account}: device {device} has no history.",
+    "check.history_mismatch": "{account}: device {device}'s latest history event is "
+                              "'{event}' but should be a matching '{expected}'.",
+    "check.history_orphan": "{account}: history names device {device}, which does not exist.",
+    "check.time_order": "{account}: device {device} was unregistered before it was "
+                        "registered.",
+    "check.future_time": "{account}: {table} has a time in the future ({at}) for "
+                         "device {device}.",
+    "error.invalid_batch.missing": "The batch file {path} does not exist.",
+    "hint.invalid_batch.missing": "Check the path, or pass - to read standard input.",
+    "error.invalid_batch.unreadable": "The batch file {path} cannot be read: {detail}.",
+    "hint.invalid_batch.unreadable": "Check the path and its permissions.",
+    "error.invalid_batch.encoding": "Line {line} of the batch file is not UTF-8: {detail}.",
+    "hint.invalid_batch.encoding": "Save the file as UTF-8 (not Shift_JIS); nothing was "
+                                   "changed.",
+    "error.invalid_batch.json": "Line {line} of the batch file is not a JSON object: "
+                                "{detail}.",
+    "hint.invalid_batch.json": "Each line of a JSON Lines file is one object; nothing was "
+                               "changed.",
+    "error.invalid_batch.columns": "Line {line} of the batch file has unknown columns: "
+                                   "{columns}.",
+    "hint.invalid_batch.columns": "Known columns: {known}. Nothing was changed.",
+    "error.invalid_batch.header": "Line {line} of the batch file is not a header with the "
+                                  "columns action and account.",
+    "hint.invalid_batch.header": "Start a CSV file with a header row, e.g. "
+                                 "action,account,device,name (known: {known}).",
+    "error.invalid_batch.cells": "Line {line} of the batch file has {count} cells; the "
+                                 "header has {expected}.",
+    "hint.invalid_batch.cells": "Quote values that contain commas; nothing was changed.",
+    "error.invalid_batch.csv": "Line {line} of the batch file is not valid CSV: {detail}.",
+    "hint.invalid_batch.csv": "Check the quotes on that line; nothing was changed.",
+    "error.invalid_argument.batch_value": "The value of '{field}' is not valid: {value!r}.",
+    "hint.invalid_argument.batch_value": "Use text for names and ids, and true/false for "
+                                         "multi and replace.",
+    "error.invalid_argument.batch_action": "Unknown action '{value}'.",
+    "hint.invalid_argument.batch_action": "Use one of: {known}.",
+    "error.invalid_argument.batch_field": "The action {action} needs the field '{field}'.",
+    "hint.invalid_argument.batch_field": "Fill in '{field}' on this row.",
     # device names (R3)
     "name.offence": "'{char}' ({codepoint}) at position {position}",
     "name.separator": ", ",

@@ -105,6 +105,71 @@ MESSAGES: dict[str, str] = {
                                           "変更はありません。",
     "result.service_cancel.done": "{account} のワンナンバーサービスを解約しました。",
     "result.service_cancel.unchanged": "{account} はすでに解約済みです。変更はありません。",
+    # 一括処理・監査ログ・検査
+    "field.row": "行",
+    "field.ok": "成否",
+    "field.error": "エラー",
+    "field.operator": "オペレーター",
+    "field.before": "変更前",
+    "field.after": "変更後",
+    "field.batch_id": "バッチ",
+    "field.kind": "種類",
+    "field.message": "内容",
+    "batch.changed": "成功（変更あり）",
+    "batch.unchanged": "成功（変更なし）",
+    "batch.summary.done": "バッチ {batch}: {rows} 行、成功 {ok}（変更 {changed}）、失敗 {failed}。",
+    "batch.summary.dry_run": "バッチ {batch}（ドライラン、書き込みなし）: {rows} 行、成功 {ok}"
+                             "（変更予定 {changed}）、失敗 {failed}。",
+    "batch.summary.rolled_back": "バッチ {batch}（一括トランザクション）: {rows} 行中 {failed} 行が"
+                                 "失敗したため、何も書き込んでいません（成功 {ok}、変更 {changed}）。",
+    "msg.check_clean": "不整合は見つかりませんでした。",
+    "msg.check_found": "{count} 件の不整合が見つかりました。",
+    "check.plan": "{account}: 不明なプラン「{value}」です。",
+    "check.status": "{account}: 不明な契約状態「{value}」です。",
+    "check.capacity": "{account}: {count} 台登録されていますが、プランの上限は {capacity} 台です。",
+    "check.slot_range": "{account}: 端末 {device} の枠 {slot} が 1〜{capacity} の範囲外です。",
+    "check.slot_duplicate": "{account}: 端末 {device} の枠 {slot} が他の端末と重複しています。",
+    "check.cancelled_with_devices": "{account}: 解約済みの契約に {count} 台の端末が登録されて"
+                                    "います。",
+    "check.invalid_name": "{account}: 端末 {device} の端末名「{name}」が規則に合いません。",
+    "check.name_key": "{account}: 端末 {device} の「{name}」の比較キーが古いままです。",
+    "check.duplicate_name": "{account}: 端末 {device} の端末名「{name}」が「{other}」と同じ"
+                            "です。",
+    "check.invalid_imei": "{account}: 端末 {device} の IMEI「{imei}」が正しくありません。",
+    "check.history_missing": "{account}: 端末 {device} の登録履歴がありません。",
+    "check.history_mismatch": "{account}: 端末 {device} の最新の履歴が「{event}」ですが、"
+                              "対応する「{expected}」であるべきです。",
+    "check.history_orphan": "{account}: 登録履歴に存在しない端末 {device} があります。",
+    "check.time_order": "{account}: 端末 {device} の解除日時が登録日時より前です。",
+    "check.future_time": "{account}: {table} に未来の日時（{at}）があります（端末 {device}）。",
+    "error.invalid_batch.missing": "バッチファイル {path} がありません。",
+    "hint.invalid_batch.missing": "パスを確認するか、標準入力から読むには - を指定してください。",
+    "error.invalid_batch.unreadable": "バッチファイル {path} を読めません: {detail}",
+    "hint.invalid_batch.unreadable": "パスと権限を確認してください。",
+    "error.invalid_batch.encoding": "バッチファイルの {line} 行目が UTF-8 ではありません: {detail}",
+    "hint.invalid_batch.encoding": "ファイルを（Shift_JIS ではなく）UTF-8 で保存してください。"
+                                   "何も変更していません。",
+    "error.invalid_batch.json": "バッチファイルの {line} 行目が JSON オブジェクトではありません: "
+                                "{detail}",
+    "hint.invalid_batch.json": "JSON Lines は1行に1つのオブジェクトです。何も変更していません。",
+    "error.invalid_batch.columns": "バッチファイルの {line} 行目に不明な列があります: {columns}",
+    "hint.invalid_batch.columns": "使える列: {known}。何も変更していません。",
+    "error.invalid_batch.header": "バッチファイルの {line} 行目が action と account を含む"
+                                  "見出し行ではありません。",
+    "hint.invalid_batch.header": "CSV は見出し行から始めてください（例: action,account,device,"
+                                 "name。使える列: {known}）。",
+    "error.invalid_batch.cells": "バッチファイルの {line} 行目の項目数は {count} ですが、"
+                                 "見出しは {expected} 列です。",
+    "hint.invalid_batch.cells": "カンマを含む値は引用符で囲んでください。何も変更していません。",
+    "error.invalid_batch.csv": "バッチファイルの {line} 行目が正しい CSV ではありません: {detail}",
+    "hint.invalid_batch.csv": "その行の引用符を確認してください。何も変更していません。",
+    "error.invalid_argument.batch_value": "「{field}」の値が正しくありません: {value!r}",
+    "hint.invalid_argument.batch_value": "端末名やIDは文字列で、multi と replace は true/false "
+                                         "で指定してください。",
+    "error.invalid_argument.batch_action": "不明な操作「{value}」です。",
+    "hint.invalid_argument.batch_action": "次のいずれかを指定してください: {known}",
+    "error.invalid_argument.batch_field": "操作 {action} には項目「{field}」が必要です。",
+    "hint.invalid_argument.batch_field": "この行の「{field}」を入力してください。",
     # 端末名（R3）
     "name.offence": "{position}文字目の「{char}」({codepoint})",
     "name.separator": "、",

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from onenumber_cli.domain.names import name_key
 from onenumber_cli.errors import AccountNotFound
-from onenumber_cli.storage.models import Contract, Device, HistoryEvent
+from onenumber_cli.storage.models import AuditRecord, Contract, Device, HistoryEvent
 
 _ID_ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz"  # Crockford base32, lower case
 ID_LENGTH = 8
@@ -98,3 +98,27 @@ def registered_count() -> ScalarSelect[int]:
         .correlate(Contract)
         .scalar_subquery()
     )
+
+
+def audit_query(
+    *,
+    account: str | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    operator: str | None = None,
+    action: str | None = None,
+    batch_id: str | None = None,
+    limit: int | None = None,
+) -> Select[AuditRecord]:
+    """Newest first (by time, then by the order of recording)."""
+    query = select(AuditRecord)
+    for column, value in ((AuditRecord.account, account), (AuditRecord.operator, operator),
+                          (AuditRecord.action, action), (AuditRecord.batch_id, batch_id)):
+        if value is not None:
+            query = query.where(column == value)
+    if since is not None:
+        query = query.where(AuditRecord.at >= since)
+    if until is not None:
+        query = query.where(AuditRecord.at < until)
+    query = query.order_by(AuditRecord.at.desc(), AuditRecord.seq.desc())
+    return query.limit(limit) if limit is not None else query

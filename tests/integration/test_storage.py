@@ -36,6 +36,21 @@ def test_models_and_migrations_describe_the_same_schema(db: Database) -> None:
     assert diff == []
 
 
+def test_constraint_and_index_names_are_the_models_names(db: Database) -> None:
+    """Autogenerate does not compare check constraints or names; this does."""
+    from sqlalchemy import inspect
+
+    inspector = inspect(db.engine)
+    for table in Base.metadata.sorted_tables:
+        expected = {str(c.name) for c in table.constraints} | {str(i.name) for i in table.indexes}
+        found = {c["name"] for c in inspector.get_check_constraints(table.name)}
+        found |= {c["name"] for c in inspector.get_unique_constraints(table.name)}
+        found |= {c["name"] for c in inspector.get_foreign_keys(table.name)}
+        found |= {i["name"] for i in inspector.get_indexes(table.name)}
+        found.add(inspector.get_pk_constraint(table.name)["name"] or f"pk_{table.name}")
+        assert found == expected, table.name
+
+
 def test_a_current_database_passes_the_check(db: Database) -> None:
     schema.require_current(db)
     assert schema.state(db).current

@@ -26,8 +26,11 @@ def upgrade() -> None:
         sa.Column("plan", sa.String(32), nullable=False),
         sa.Column("created_at", UTCDateTime(), nullable=False),
         sa.Column("updated_at", UTCDateTime(), nullable=False),
-        sa.CheckConstraint("status IN ('active', 'cancelled')", name="ck_contracts_status"),
-        sa.CheckConstraint("plan IN ('one-number', 'one-number+multi')", name="ck_contracts_plan"),
+        # op.f(): the names are final; the naming convention must not prefix them again.
+        sa.CheckConstraint("status IN ('active', 'cancelled')",
+                           name=op.f("ck_contracts_status")),
+        sa.CheckConstraint("plan IN ('one-number', 'one-number+multi')",
+                           name=op.f("ck_contracts_plan")),
         sa.PrimaryKeyConstraint("account", name="pk_contracts"),
     )
     op.create_table(
@@ -41,9 +44,10 @@ def upgrade() -> None:
         sa.Column("imei", sa.String(15), nullable=True),
         sa.Column("registered_at", UTCDateTime(), nullable=False),
         sa.Column("unregistered_at", UTCDateTime(), nullable=True),
-        sa.CheckConstraint("slot BETWEEN 1 AND 5", name="ck_devices_slot_range"),
+        sa.CheckConstraint("slot BETWEEN 1 AND 5", name=op.f("ck_devices_slot_range")),
         sa.CheckConstraint(
-            "(slot IS NULL) = (unregistered_at IS NOT NULL)", name="ck_devices_slot_iff_registered"
+            "(slot IS NULL) = (unregistered_at IS NOT NULL)",
+            name=op.f("ck_devices_slot_iff_registered"),
         ),
         sa.ForeignKeyConstraint(
             ["account"], ["contracts.account"], name="fk_devices_account_contracts"
@@ -70,7 +74,7 @@ def upgrade() -> None:
         sa.Column("name", sa.String(30), nullable=False),
         sa.Column("type", sa.String(64), nullable=False),
         sa.Column("imei", sa.String(15), nullable=True),
-        sa.CheckConstraint("event IN ('register', 'unregister')", name="ck_history_event"),
+        sa.CheckConstraint("event IN ('register', 'unregister')", name=op.f("ck_history_event")),
         sa.ForeignKeyConstraint(
             ["account"], ["contracts.account"], name="fk_history_account_contracts"
         ),

@@ -1,0 +1,87 @@
+"""``batch apply``: support fixes from a CSV or JSON Lines file."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from enum import StrEnum
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from onenumber_cli.cli.commands.common import DryRun
+from onenumber_cli.cli.console import terminal
+from onenumber_cli.cli.exitcodes import ExitCode
+from onenumber_cli.cli.invocation import Invocation, current
+from onenumber_cli.cli.lazy import lazy_import
+from onenumber_cli.cli.views import BATCH_COLUMNS, batch_line, batch_summary
+
+if TYPE_CHECKING:
+    from onenumber_cli import batch as core
+    from onenumber_cli.batch import RowResult, Summary
+else:
+    core = lazy_import("onenumber_cli.batch")
+
+app = typer.Typer(help="Batch support fixes from a file.", no_args_is_help=True)
+
+
+class Format(StrEnum):
+    AUTO = "auto"
+    CSV = "csv"
+    JSONL = "jsonl"
+
+
+def _tracked(results: Iterator[RowResult], summary: Summary, total: int,
+             run: Invocation) -> Iterator[RowResult]:
+    """Count every result into the summary; a progress bar when stderr is a terminal."""
+    if not (terminal.stderr_is_tty() and not run.settings.quiet):
+        for result in results:
+            summary.add(result)
+            yield result
+        return
+    with typer.progressbar(length=total, file=run.out.stderr, label="batch") as bar:
+        for result in results:
+            summary.add(result)
+            bar.update(1)
+            yield result
+
+
+@app.command("apply")
+def apply_(
+    ctx: typer.Context,
+    file: Annotated[str, typer.Argument(metavar="FILE|-", help="The file, or - for stdin.")],
+    dry_run: DryRun = False,
+    atomic: Annotated[bool, typer.Option(
+        "--atomic", help="All rows in one transaction: all or nothing.")] = False,
+    fmt: Annotated[Format, typer.Option(
+        "--format", help="File format (auto: JSON Lines if it starts with '{').")
+    ] = Format.AUTO,
+) -> None:
+    """Apply one operation per row: CSV with a header, or JSON Lines.
+
+    Fields: action (register, rename, unregister, option-subscribe, option-cancel,
+    service-subscribe, service-cancel), account, and as the action needs: device, name,
+    type, imei, at, multi, replace.  Each row is its own transaction unless --atomic.
+    Exit 0 when every row succeeded, 1 when any failed, 2 when the file is unusable.
+
+    Example: onenumber batch apply fixes.csv --dry-run -o jsonl
+    """
+    run = current(ctx)
+    with core.open_source(file) as stream:
+        chosen = core.detect_format(stream) if fmt is Format.AUTO else fmt.value
+        total = core.scan(stream, chosen)
+        summary = core.Summary(core.new_batch_id(), dry_run=dry_run, atomic=atomic)
+        results = _tracked(
+            core.apply(run.database(), lambda: core.rows(stream, chosen),
+                       run.actor(summary.batch_id), run.settings.zone, dry_run=dry_run,
+                       atomic=atomic),
+            summary, total, run,
+        )
+        if run.settings.machine:
+            run.out.records((r.to_dict() for r in results), BATCH_COLUMNS)
+        else:
+            for result in results:
+                run.out.line(batch_line(run.out, result))
+    summary.committed = not dry_run and (not atomic or summary.failed == 0)
+    run.out.message(batch_summary(summary))
+    if summary.failed:
+        raise typer.Exit(ExitCode.FAILURE)

@@ -1,0 +1,104 @@
+"""Batch files: structure checks and row decoding, without a database."""
+
+from __future__ import annotations
+
+import io
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from onenumber_cli import batch
+from onenumber_cli.errors import InvalidArgument, InvalidBatch
+from onenumber_cli.services import Actor
+
+TOKYO = ZoneInfo("Asia/Tokyo")
+
+
+def stream(text: str | bytes) -> io.BytesIO:
+    return io.BytesIO(text.encode("utf-8") if isinstance(text, str) else text)
+
+
+def read(text: str | bytes, fmt: str | None = None) -> list[batch.Row]:
+    data = stream(text)
+    chosen = fmt or batch.detect_format(data)
+    assert batch.scan(data, chosen) == len(list(batch.rows(data, chosen)))
+    return list(batch.rows(data, chosen))
+
+
+def test_csv_rows_are_numbered_and_keep_their_line() -> None:
+    rows = read("action,account,device,name\n\nrename,a,BMW,Car\nrename,b,\"x,y\",\"名前\"\n")
+    assert [(r.number, r.line) for r in rows] == [(1, 3), (2, 4)]
+    assert rows[1].fields == {"action": "rename", "account": "b", "device": "x,y",
+                              "name": "名前"}
+
+
+def test_jsonl_is_detected_and_blank_lines_skipped() -> None:
+    rows = read('\n{"action": "register", "account": "a", "type": "BMW", "imei": 490154203237518}'
+                '\n\n{"action": "service-subscribe", "account": "b", "multi": true}\n')
+    assert [r.line for r in rows] == [2, 4]
+    assert rows[1].fields["multi"] is True
+
+
+def test_a_byte_order_mark_is_ignored() -> None:
+    assert read("\ufeffaction,account\nservice-cancel,a\n")[0].fields["action"] == "service-cancel"
+
+
+@pytest.mark.parametrize(
+    ("content", "reason", "line"),
+    [
+        ("", "header", 1),
+        ("\n\n", "header", 1),
+        ("action,account,colour\nrename,a,red\n", "columns", 1),
+        ("device,name\nBMW,Car\n", "header", 1),
+        ("action,account\nrename,a,extra\n", "cells", 2),
+        ('action,account\nrename,"a\n', "csv", 2),
+        (b"action,account\nrename,\x93a\x94\n", "encoding", 2),
+        ('{"action": "rename", "account": "a"}\n{"action": \n', "json", 2),
+        ('{"action": "rename", "account": "a"}\n[1, 2]\n', "json", 2),
+        ('{"action": "rename", "account": "a", "colour": "red"}\n', "columns", 1),
+    ],
+)
+def test_an_unusable_file_is_refused_with_its_line(content: str | bytes, reason: str,
+                                                   line: int) -> None:
+    data = stream(content)
+    with pytest.raises(InvalidBatch) as caught:
+        batch.scan(data, batch.detect_format(data))
+    assert (caught.value.reason, caught.value.params["line"]) == (reason, line)
+    assert f"{line}" in caught.value.message
+
+
+def test_a_missing_file_is_refused(tmp_path: object) -> None:
+    with pytest.raises(InvalidBatch) as caught:
+        batch.open_source(f"{tmp_path}/nope.csv")
+    assert caught.value.reason == "missing"
+
+
+@pytest.mark.parametrize(
+    ("fields", "reason"),
+    [
+        ({"action": "explode", "account": "a"}, "batch_action"),
+        ({"action": "rename", "account": "a", "device": "x"}, "batch_field"),
+        ({"action": "register", "account": "a"}, "batch_field"),
+        ({"action": "rename", "device": "x", "name": "y"}, "batch_field"),
+        ({"action": "service-subscribe", "account": "a", "multi": "perhaps"}, "batch_value"),
+        ({"action": "rename", "account": "a", "device": ["x"], "name": "y"}, "batch_value"),
+    ],
+)
+def test_malformed_rows_are_row_errors(fields: dict[str, object], reason: str) -> None:
+    with pytest.raises(InvalidArgument) as caught:
+        batch.operation(batch.Row(1, 2, fields), Actor("t"), TOKYO)
+    assert caught.value.reason == reason
+
+
+@pytest.mark.parametrize("value", ["true", "TRUE", "1", "yes", True])
+def test_flags_accept_the_usual_spellings(value: object) -> None:
+    row = batch.Row(1, 2, {"action": "service-subscribe", "account": "a", "multi": value})
+    assert callable(batch.operation(row, Actor("t"), TOKYO))
+
+
+def test_batch_ids_sort_by_time() -> None:
+    from datetime import UTC, datetime
+
+    early = batch.new_batch_id(datetime(2026, 1, 1, tzinfo=UTC))
+    late = batch.new_batch_id(datetime(2026, 1, 2, tzinfo=UTC))
+    assert early < late and early.startswith("20260101T000000Z-")
