@@ -201,12 +201,23 @@ def _unregister(session: Session, device: Device, at: datetime) -> DeviceView:
     return view
 
 
-def _resolve(session: Session, account: str, ref: str) -> Device:
-    """DEVICE = id, IMEI or current name.  An id always wins; otherwise the IMEI or name
-    must designate exactly one registered device."""
-    by_id, others = queries.device_candidates(session, account, ref)
+def _resolve(session: Session, account: str, ref: str,
+             registered: list[Device] | None = None) -> Device:
+    """DEVICE = id, IMEI or current name.  An id always wins (an unregistered device too);
+    otherwise the IMEI or name must designate exactly one registered device.
+
+    ``registered`` (the account's registered devices, already loaded under the lock)
+    answers the common case without another query.
+    """
+    if registered is None:
+        registered = queries.registered_devices(session, account)
+    by_id = next((d for d in registered if d.id == ref), None)
+    if by_id is None and queries.could_be_device_id(ref):
+        by_id = queries.device_by_id(session, account, ref)
     if by_id is not None:
         return by_id
+    key = name_key(ref)
+    others = [d for d in registered if d.imei == ref or d.name_key == key]
     if not others:
         raise DeviceNotFound(account=account, device=ref)
     if len(others) > 1:
@@ -357,7 +368,7 @@ def rename_in(session: Session, actor: Actor, account: str, device: str,
     """Change a registered device's name (R3; the only field that ever changes, R5)."""
     new_name = validate_name(new_name)
     locked = _lock(session, account)
-    target = _resolve(session, account, device)
+    target = _resolve(session, account, device, locked.registered)
     if target.name == new_name:  # its own current name: a no-op, so re-runs succeed
         return locked.result(Action.RENAME, False, target)
     rules.check_rename(locked.state, target.id)
@@ -374,7 +385,7 @@ def unregister_in(session: Session, actor: Actor, account: str, device: str, *,
                   at: datetime | None = None) -> ChangeResult:
     """Remove a device's registration (R6); an already unregistered device is a no-op."""
     locked = _lock(session, account)
-    target = _resolve(session, account, device)
+    target = _resolve(session, account, device, locked.registered)
     if not rules.check_unregister(locked.state, target.id):
         return locked.result(Action.UNREGISTER, False, target)
     view = _unregister(session, target, at or utcnow())

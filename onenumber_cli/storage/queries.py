@@ -8,7 +8,6 @@ from datetime import datetime
 from sqlalchemy import ScalarSelect, Select, func, select
 from sqlalchemy.orm import Session
 
-from onenumber_cli.domain.names import name_key
 from onenumber_cli.errors import AccountNotFound
 from onenumber_cli.storage.models import AuditRecord, Contract, Device, HistoryEvent
 
@@ -44,22 +43,15 @@ def registered_devices(session: Session, account: str) -> list[Device]:
     )
 
 
-def device_candidates(session: Session, account: str, ref: str) -> tuple[Device | None,
-                                                                          list[Device]]:
-    """The device whose id is ``ref`` (any state), and registered devices whose IMEI or
-    current name is ``ref`` (by name key)."""
-    by_id = session.scalars(
-        select(Device).where(Device.account == account, Device.id == ref)
+def could_be_device_id(text: str) -> bool:
+    """Whether ``text`` has the form of a device id (saves a query for names)."""
+    return len(text) == ID_LENGTH and all(c in _ID_ALPHABET for c in text)
+
+
+def device_by_id(session: Session, account: str, device_id: str) -> Device | None:
+    return session.scalars(
+        select(Device).where(Device.account == account, Device.id == device_id)
     ).one_or_none()
-    others = list(
-        session.scalars(
-            select(Device)
-            .where(Device.account == account, Device.slot.is_not(None))
-            .where((Device.imei == ref) | (Device.name_key == name_key(ref)))
-            .order_by(Device.slot)
-        )
-    )
-    return by_id, others
 
 
 def new_device_id(session: Session) -> str:

@@ -1,0 +1,120 @@
+"""Batch throughput: ``onenumber batch apply`` against raw ``sqlite3`` doing the same
+writes and commits, measured in the same run.
+
+    python benchmarks/batch_throughput.py [--rows 10000]
+
+The batch renames devices (each row: lock the contract, resolve the device, check R3,
+update the name, touch the contract, append an audit record).  The baseline performs
+the same statements with ``sqlite3`` and no rules: per row, one transaction.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sqlite3
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _common import ONENUMBER, report, run
+
+ACCOUNTS = 1000
+DEVICES_PER_ACCOUNT = 3
+
+
+def build(path: Path) -> None:
+    """A database of ACCOUNTS multi-device accounts with 3 devices each."""
+    url = f"sqlite:///{path}"
+    run([ONENUMBER, "--db", url, "db", "upgrade", "-q"])
+    lines = []
+    for a in range(ACCOUNTS):
+        lines.append({"action": "service-subscribe", "account": f"acct{a:06d}", "multi": True})
+        lines += [{"action": "register", "account": f"acct{a:06d}", "type": "Watch",
+                   "name": f"W{d}"} for d in range(DEVICES_PER_ACCOUNT)]
+    run([ONENUMBER, "--db", url, "batch", "apply", "-", "--atomic", "-q", "-o", "jsonl"],
+        stdin="\n".join(json.dumps(x) for x in lines))
+
+
+def rename_rows(count: int) -> list[dict[str, str]]:
+    """Renames that each change something: W0 -> R1-0 -> R2-0 ... per device."""
+    rows = []
+    current = {}
+    for i in range(count):
+        account = f"acct{i % ACCOUNTS:06d}"
+        device = (i // ACCOUNTS) % DEVICES_PER_ACCOUNT
+        key = (account, device)
+        old = current.get(key, f"W{device}")
+        new = f"R{i}-{device}"
+        current[key] = new
+        rows.append({"action": "rename", "account": account, "device": old, "name": new})
+    return rows
+
+
+def baseline(path: Path, rows: list[dict[str, str]], *, per_row: bool) -> float:
+    """Raw sqlite3: the same reads and writes, committed per row (or once)."""
+    conn = sqlite3.connect(path, isolation_level=None)
+    conn.execute("PRAGMA journal_mode = WAL")
+    conn.execute("PRAGMA synchronous = NORMAL")
+    started = time.perf_counter()
+    if not per_row:
+        conn.execute("BEGIN IMMEDIATE")
+    for row in rows:
+        if per_row:
+            conn.execute("BEGIN IMMEDIATE")
+        now = datetime.now(UTC).replace(tzinfo=None).isoformat(" ")
+        conn.execute("SELECT account FROM contracts WHERE account = ?", (row["account"],))
+        device_id = conn.execute(
+            "SELECT id FROM devices WHERE account = ? AND slot IS NOT NULL AND name_key = ?",
+            (row["account"], row["device"].casefold())).fetchone()[0]
+        conn.execute("UPDATE devices SET name = ?, name_key = ? WHERE id = ?",
+                     (row["name"], row["name"].casefold(), device_id))
+        conn.execute("UPDATE contracts SET updated_at = ? WHERE account = ?",
+                     (now, row["account"]))
+        conn.execute(
+            "INSERT INTO audit (at, operator, action, account, device_id, before, after, "
+            "batch_id) VALUES (?, 'bench', 'rename', ?, ?, ?, ?, 'bench')",
+            (now, row["account"], device_id, json.dumps({"name": row["device"]}),
+             json.dumps({"name": row["name"]})))
+        if per_row:
+            conn.execute("COMMIT")
+    if not per_row:
+        conn.execute("COMMIT")
+    elapsed = time.perf_counter() - started
+    conn.close()
+    return elapsed
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--rows", type=int, default=10_000)
+    args = parser.parse_args()
+    rows = rename_rows(args.rows)
+    with tempfile.TemporaryDirectory() as tmp:
+        template = Path(tmp) / "template.sqlite"
+        build(template)
+        batch_file = Path(tmp) / "renames.jsonl"
+        batch_file.write_text("\n".join(json.dumps(r) for r in rows) + "\n")
+        figures = {}
+        for mode, flags in (("per-row", []), ("atomic", ["--atomic"])):
+            db = Path(tmp) / f"{mode}.sqlite"
+            db.write_bytes(template.read_bytes())
+            figures[mode] = run([ONENUMBER, "--db", f"sqlite:///{db}", "batch", "apply",
+                                 str(batch_file), "-q", "-o", "jsonl", *flags])
+            raw = Path(tmp) / f"raw-{mode}.sqlite"
+            raw.write_bytes(template.read_bytes())
+            figures[f"raw {mode}"] = baseline(raw, rows, per_row=mode == "per-row")
+    lines = []
+    for mode in ("per-row", "atomic"):
+        ours, raw = args.rows / figures[mode], args.rows / figures[f"raw {mode}"]
+        lines.append((f"{mode}: onenumber batch apply", f"{ours:10,.0f} rows/s"))
+        lines.append((f"{mode}: raw sqlite3 baseline", f"{raw:10,.0f} rows/s"))
+        lines.append((f"{mode}: ratio (ours / baseline)", f"{ours / raw:10.2f}"))
+    report(lines)
+
+
+if __name__ == "__main__":
+    main()
