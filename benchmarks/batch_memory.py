@@ -15,8 +15,8 @@ import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import ONENUMBER, peak_rss_mb, report  # noqa: E402
-from batch_throughput import build, rename_rows  # noqa: E402
+from _common import ONENUMBER, peak_rss_mb, report
+from batch_throughput import build, rename_rows
 
 
 def write_file(path: Path, count: int) -> None:

@@ -16,7 +16,7 @@ import pytest
 
 from onenumber_cli.i18n import set_language
 from onenumber_cli.services import Actor
-from onenumber_cli.storage import schema
+from onenumber_cli.storage import revision, schema
 from onenumber_cli.storage.engine import Database, parse_url
 
 POSTGRES_URL = os.environ.get("ONENUMBER_TEST_POSTGRES_URL")
@@ -88,7 +88,7 @@ def _reset_postgres(url: str) -> None:
         conn.execute(text(f"TRUNCATE {', '.join(TABLES)} RESTART IDENTITY CASCADE"))
         conn.execute(text("DELETE FROM alembic_version"))
         conn.execute(text("INSERT INTO alembic_version (version_num) VALUES (:head)"),
-                     {"head": schema.HEAD_REVISION})
+                     {"head": revision.HEAD_REVISION})
     db.dispose()
 
 

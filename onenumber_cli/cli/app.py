@@ -104,8 +104,20 @@ app = typer.Typer(
 
 
 def _version(value: bool) -> None:
+    """First line ``onenumber X.Y.Z`` (for scripts), then what it runs on; nothing here
+    imports SQLAlchemy."""
     if value:
+        from importlib.metadata import PackageNotFoundError, version
+
+        from onenumber_cli.storage.revision import HEAD_REVISION
+
+        try:
+            sqlalchemy = version("sqlalchemy")
+        except PackageNotFoundError:  # pragma: no cover - a broken installation
+            sqlalchemy = "not installed"
+        python = ".".join(str(part) for part in sys.version_info[:3])
         typer.echo(f"onenumber {__version__}")
+        typer.echo(f"Python {python}, SQLAlchemy {sqlalchemy}, database schema {HEAD_REVISION}")
         raise typer.Exit()
 
 
@@ -153,6 +165,7 @@ def _register_commands() -> None:
         audit,
         batch,
         check,
+        config,
         contract,
         db,
         demo,
@@ -170,6 +183,7 @@ def _register_commands() -> None:
     app.command("audit")(audit.audit)
     app.command("check")(check.check)
     app.add_typer(db.app, name="db")
+    app.add_typer(config.app, name="config")
     app.command("demo")(demo.demo)
 
 

@@ -1,7 +1,7 @@
 """Schema version: a cheap check at run time, Alembic only for ``db upgrade``.
 
 Importing Alembic costs about a third of a second, so ordinary commands compare the
-``alembic_version`` row with :data:`HEAD_REVISION`; a test asserts that the constant is
+``alembic_version`` row with ``revision.HEAD_REVISION``; a test asserts that the constant is
 the head of the shipped migration scripts.
 """
 
@@ -13,10 +13,8 @@ from sqlalchemy import inspect, text
 from sqlalchemy.exc import DBAPIError
 
 from onenumber_cli.errors import SchemaMismatch
+from onenumber_cli.storage import revision as program
 from onenumber_cli.storage.engine import Database, classify
-
-HEAD_REVISION = "0001"
-KNOWN_REVISIONS = ("0001",)  # oldest first; every revision this program can upgrade from
 
 
 @dataclass(frozen=True)
@@ -30,7 +28,7 @@ class SchemaState:
 
     @property
     def ahead(self) -> bool:
-        return self.revision is not None and self.revision not in KNOWN_REVISIONS
+        return self.revision is not None and self.revision not in program.KNOWN_REVISIONS
 
 
 def read_revision(db: Database) -> str | None:
@@ -45,19 +43,19 @@ def read_revision(db: Database) -> str | None:
 
 
 def state(db: Database) -> SchemaState:
-    return SchemaState(read_revision(db), HEAD_REVISION)
+    return SchemaState(read_revision(db), program.HEAD_REVISION)
 
 
 def require_current(db: Database) -> None:
-    """Raise :class:`SchemaMismatch` unless the database is at :data:`HEAD_REVISION`."""
+    """Raise :class:`SchemaMismatch` unless the database is at :data:`program.HEAD_REVISION`."""
     current = state(db)
     if current.current:
         return
     if current.revision is None:
-        raise SchemaMismatch("empty", url=db.display_url(), head=HEAD_REVISION)
+        raise SchemaMismatch("empty", url=db.display_url(), head=program.HEAD_REVISION)
     reason = "ahead" if current.ahead else "behind"
     raise SchemaMismatch(reason, url=db.display_url(), revision=current.revision,
-                         head=HEAD_REVISION)
+                         head=program.HEAD_REVISION)
 
 
 def check_upgradable(current: SchemaState, url: str) -> None:

@@ -281,7 +281,7 @@ def test_db_upgrade_creates_a_new_sqlite_database(cli: Invoke, tmp_path: object)
 def test_version_and_help(cli: Invoke) -> None:
     from onenumber_cli import __version__
 
-    assert cli("--version").stdout.strip() == f"onenumber {__version__}"
+    assert cli("--version").stdout.splitlines()[0] == f"onenumber {__version__}"
     for group in ([], ["devices"], ["option"], ["service"], ["accounts"], ["db"]):
         result = cli(*group, "--help")
         assert result.exit_code == 0

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import text
 
 from onenumber_cli.errors import DatabaseUnavailable, SchemaMismatch
-from onenumber_cli.storage import schema
+from onenumber_cli.storage import revision, schema
 from onenumber_cli.storage.connect import open_database
 from onenumber_cli.storage.engine import Database, masked, parse_url
 from onenumber_cli.storage.models import Base
@@ -22,9 +22,9 @@ def test_head_revision_constant_is_the_head_of_the_shipped_scripts() -> None:
     config = Config()
     config.set_main_option("script_location", "onenumber_cli:migrations")
     scripts = ScriptDirectory.from_config(config)
-    assert scripts.get_heads() == [schema.HEAD_REVISION]
+    assert scripts.get_heads() == [revision.HEAD_REVISION]
     revisions = [r.revision for r in reversed(list(scripts.walk_revisions()))]
-    assert tuple(revisions) == schema.KNOWN_REVISIONS
+    assert tuple(revisions) == revision.KNOWN_REVISIONS
 
 
 def test_models_and_migrations_describe_the_same_schema(db: Database) -> None:
@@ -77,8 +77,8 @@ def test_behind_ahead_and_empty_schemas_are_refused(db: Database, tmp_path: Path
 
 def test_behind_is_reported_with_the_upgrade_hint(monkeypatch: pytest.MonkeyPatch,
                                                   db: Database) -> None:
-    monkeypatch.setattr(schema, "HEAD_REVISION", "0002")
-    monkeypatch.setattr(schema, "KNOWN_REVISIONS", ("0001", "0002"))
+    monkeypatch.setattr(revision, "HEAD_REVISION", "0002")
+    monkeypatch.setattr(revision, "KNOWN_REVISIONS", ("0001", "0002"))
     with pytest.raises(SchemaMismatch) as caught:
         schema.require_current(db)
     assert caught.value.reason == "behind"

@@ -1,0 +1,102 @@
+"""Configuration: flag > environment > config file > default; ``config show``; colour."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from onenumber_cli.cli import console
+from onenumber_cli.cli.app import app
+from tests.cli.conftest import Invoke
+
+
+def config_file(text: str) -> Path:
+    path = Path(os.environ["XDG_CONFIG_HOME"]) / "onenumber" / "config.toml"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def shown(cli: Invoke, *args: str) -> dict[str, dict[str, str]]:
+    result = cli("config", "show", "-o", "json", *args)
+    assert result.exit_code == 0, result.stderr
+    return json.loads(result.stdout)["settings"]  # type: ignore[no-any-return]
+
+
+def test_defaults(cli: Invoke, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("ONENUMBER_OPERATOR")
+    monkeypatch.delenv("ONENUMBER_DATABASE_URL")
+    settings = shown(cli)
+    assert settings["tz"] == {"value": "Asia/Tokyo", "source": "default"}
+    assert settings["lang"] == {"value": "en", "source": "default"}
+    assert settings["operator"]["source"] == "os user"
+    assert settings["database_url"]["value"].endswith("onenumber.sqlite")
+
+
+@pytest.mark.parametrize("key", ["tz", "operator", "lang"])
+def test_precedence_flag_over_env_over_file_over_default(
+    cli: Invoke, monkeypatch: pytest.MonkeyPatch, key: str
+) -> None:
+    values = {"tz": ("UTC", "Europe/Paris", "America/New_York"),
+              "operator": ("flag-op", "env-op", "file-op"),
+              "lang": ("ja", "en", "ja")}[key]
+    env_name = {"tz": "ONENUMBER_TZ", "operator": "ONENUMBER_OPERATOR",
+                "lang": "ONENUMBER_LANG"}[key]
+    config_file(f'{key} = "{values[2]}"\n')
+    monkeypatch.delenv(env_name, raising=False)
+    assert shown(cli)[key] == {"value": values[2], "source": "config"}
+    monkeypatch.setenv(env_name, values[1])
+    assert shown(cli)[key] == {"value": values[1], "source": f"env {env_name}"}
+    assert shown(cli, f"--{key}", values[0])[key] == {"value": values[0], "source": "flag"}
+
+
+def test_config_file_database_and_output_are_used(cli: Invoke, db_url: str,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("ONENUMBER_DATABASE_URL")
+    config_file(f'database_url = "{db_url}"\noutput = "json"\n')
+    assert cli("service", "subscribe", "from-config").exit_code == 0
+    result = cli("status", "from-config")
+    assert json.loads(result.stdout)["account"] == "from-config"
+
+
+def test_passwords_are_masked_in_config_show(cli: Invoke) -> None:
+    url = "postgresql+psycopg://op:hunter2@db.example/onenumber"
+    settings = shown(cli, "--db", url)
+    assert settings["database_url"]["value"] == "postgresql+psycopg://op:***@db.example/onenumber"
+
+
+@pytest.mark.parametrize(("text", "words"), [("output = \n", "cannot be read"),
+                                             ('colour = "red"\n', "unknown keys")])
+def test_a_broken_config_file_is_a_usage_error(cli: Invoke, text: str, words: str) -> None:
+    config_file(text)
+    result = cli("status", "x")
+    assert result.exit_code == 2
+    assert words in result.stderr
+
+
+def test_version_names_python_sqlalchemy_and_schema(cli: Invoke) -> None:
+    lines = cli("--version").stdout.splitlines()
+    assert lines[0].startswith("onenumber ")
+    assert "Python 3." in lines[1] and "SQLAlchemy 2." in lines[1]
+    assert "database schema 0001" in lines[1]
+
+
+def test_colour_only_on_a_terminal_and_never_with_no_color(
+    cli: Invoke, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert "\x1b[" not in cli("status", "nobody").stderr  # not a terminal
+    monkeypatch.setattr(console.terminal, "stdout_is_tty", lambda: True)
+    assert "\x1b[31m" in cli("status", "nobody").stderr
+    assert "\x1b[" not in cli("status", "nobody", "--no-color").stderr
+    monkeypatch.setenv("NO_COLOR", "1")
+    assert "\x1b[" not in cli("status", "nobody").stderr
+
+
+def test_typos_get_a_suggestion() -> None:
+    result = CliRunner().invoke(app, ["stauts", "x"])
+    assert result.exit_code == 2
+    assert "status" in result.stderr
