@@ -306,6 +306,22 @@ def list_accounts(db: Database, *, plan: str | None = None, status: str | None =
                                  registered)
 
 
+def complete_accounts(db: Database, prefix: str, limit: int = 20) -> list[str]:
+    """Account ids starting with ``prefix`` (an index range scan), for shell completion."""
+    with db.reading() as session:
+        return list(session.scalars(queries.accounts_with_prefix(prefix, limit)))
+
+
+def complete_devices(db: Database, account: str, prefix: str, limit: int = 20) -> list[str]:
+    """Ids and names of the account's registered devices that start with ``prefix``."""
+    with db.reading() as session:
+        devices = queries.registered_devices(session, account)
+    folded = prefix.casefold()
+    found = [d.id for d in devices if d.id.startswith(prefix)]
+    found += [d.name for d in devices if d.name.casefold().startswith(folded)]
+    return found[:limit]
+
+
 def list_audit(db: Database, account: str | None = None, *, since: datetime | None = None,
                until: datetime | None = None, operator: str | None = None,
                action: str | None = None, batch_id: str | None = None,

@@ -57,15 +57,18 @@ class Invocation:
             self._output = Output(self.settings)
         return self._output
 
-    def database(self, *, schema_check: bool = True, create: bool = False) -> Database:
-        """The invocation's database, opened once (``db`` commands skip the schema check)."""
+    def database(self, *, schema_check: bool = True, create: bool = False,
+                 create_default: bool = True) -> Database:
+        """The invocation's database, opened once (``db`` commands skip the schema check;
+        completion creates nothing)."""
         if self._db is None:
             options: dict[str, Any] = {}
             if self.settings.lock_timeout is not None:
                 options["lock_timeout"] = self.settings.lock_timeout
             self._db = connect.open_database(
                 self.settings.db, data_dir=data_dir(), schema_check=schema_check,
-                create=create, echo=self.settings.debug, **options,
+                create=create, create_default=create_default, echo=self.settings.debug,
+                **options,
             )
         return self._db
 

@@ -21,19 +21,21 @@ def default_url(data_dir: Path) -> str:
 
 
 def open_database(url: str | None, *, data_dir: Path, schema_check: bool = True,
-                  create: bool = False, echo: bool = False,
+                  create: bool = False, create_default: bool = True, echo: bool = False,
                   lock_timeout: float = LOCK_TIMEOUT_SECONDS) -> Database:
     """The :class:`Database` for ``url`` (None: the embedded default in ``data_dir``).
 
     The default SQLite file is created (0600, in a 0700 directory) and migrated on first
-    use.  Any other SQLite file must exist unless ``create`` (``db upgrade``), and any
-    database must be at the current schema unless ``schema_check`` is off (``db ...``).
+    use (unless ``create_default`` is off: shell completion creates nothing).  Any other
+    SQLite file must exist unless ``create`` (``db upgrade``), and any database must be
+    at the current schema unless ``schema_check`` is off (``db ...``).
     """
     is_default = url is None
     parsed = parse_url(default_url(data_dir) if url is None else url)
     path = sqlite_path(parsed)
     if path is not None:
-        prepare_sqlite_file(path, create=is_default or create, private_dir=is_default)
+        prepare_sqlite_file(path, create=(is_default and create_default) or create,
+                            private_dir=is_default)
     db = Database(parsed, echo=echo, lock_timeout=lock_timeout)
     if not schema_check:
         return db

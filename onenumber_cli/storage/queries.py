@@ -114,3 +114,12 @@ def audit_query(
         query = query.where(AuditRecord.at < until)
     query = query.order_by(AuditRecord.at.desc(), AuditRecord.seq.desc())
     return query.limit(limit) if limit is not None else query
+
+
+def accounts_with_prefix(prefix: str, limit: int) -> Select[str]:
+    """``account >= prefix AND account < prefix + U+FFFF``: a primary-key range scan on
+    both backends, with no LIKE escaping to get wrong."""
+    query = select(Contract.account).order_by(Contract.account).limit(limit)
+    if prefix:
+        query = query.where(Contract.account >= prefix, Contract.account < prefix + "\uffff")
+    return query

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from onenumber_cli.cli.console import Declined, terminal
-from onenumber_cli.cli.invocation import Invocation
+from onenumber_cli.cli.invocation import Invocation, current, services
 from onenumber_cli.cli.views import RESULT_COLUMNS, result_dict, result_row, show_result
 from onenumber_cli.domain.values import parse_time
 from onenumber_cli.errors import ConfirmationRequired
@@ -18,9 +18,30 @@ from onenumber_cli.i18n import t
 if TYPE_CHECKING:
     from onenumber_cli.services import ChangeResult
 
-Account = Annotated[str, typer.Argument(metavar="ACCOUNT", help="The customer's d-account ID.")]
+def complete_account(ctx: typer.Context, incomplete: str) -> list[str]:
+    """Account ids for shell completion.  Never fails loudly: any problem (no database,
+    a bad URL, an old schema) means no suggestions."""
+    try:
+        db = current(ctx).database(create_default=False)
+        return services.complete_accounts(db, incomplete)
+    except Exception:
+        return []
+
+
+def complete_device(ctx: typer.Context, incomplete: str) -> list[str]:
+    """Ids and names of the account's registered devices; silent on any problem."""
+    try:
+        db = current(ctx).database(create_default=False)
+        return services.complete_devices(db, str(ctx.params.get("account") or ""), incomplete)
+    except Exception:
+        return []
+
+
+Account = Annotated[str, typer.Argument(
+    metavar="ACCOUNT", help="The customer's d-account ID.", autocompletion=complete_account)]
 DeviceRef = Annotated[str, typer.Argument(
-    metavar="DEVICE", help="Device id, IMEI, or current name (an id always wins).")]
+    metavar="DEVICE", help="Device id, IMEI, or current name (an id always wins).",
+    autocompletion=complete_device)]
 DryRun = Annotated[bool, typer.Option(
     "--dry-run", help="Check everything and report what would change; write nothing.")]
 Yes = Annotated[bool, typer.Option(

@@ -1,0 +1,1 @@
+complete --command onenumber --no-files --arguments "(env _ONENUMBER_COMPLETE=complete_fish _TYPER_COMPLETE_FISH_ACTION=get-args _TYPER_COMPLETE_ARGS=(commandline -cp) onenumber)" --condition "env _ONENUMBER_COMPLETE=complete_fish _TYPER_COMPLETE_FISH_ACTION=is-args _TYPER_COMPLETE_ARGS=(commandline -cp) onenumber"
