@@ -10,12 +10,12 @@ from typing import Annotated, Any
 
 import typer
 from typer import _click  # Typer 0.28 vendors Click; pinned in pyproject.toml
-from typer.core import TyperGroup
 
 from onenumber_cli import __version__
 from onenumber_cli.cli import invocation
 from onenumber_cli.cli.console import Declined
 from onenumber_cli.cli.exitcodes import ExitCode, exit_code_for
+from onenumber_cli.cli.helptext import LocalizedCommand, LocalizedGroup
 from onenumber_cli.errors import OneNumberError
 from onenumber_cli.i18n import t
 
@@ -35,7 +35,7 @@ def _remember(ctx: _click.Context, param: _click.Parameter, value: Any) -> Any:
     return value
 
 
-class OneNumberGroup(TyperGroup):
+class OneNumberGroup(LocalizedGroup):
     """Root group.  Two jobs, both here so that ``CliRunner`` sees what users see:
 
     * the global options are accepted after the subcommand too: each command gets a copy
@@ -56,6 +56,12 @@ class OneNumberGroup(TyperGroup):
                 clone.callback = _remember
                 clone.is_eager = True
                 command.params.append(clone)
+
+    def main(self, *args: Any, **kwargs: Any) -> Any:
+        # The language from the environment, before any parsing: help and usage errors
+        # then speak it too (a --lang flag, once parsed, overrides it).
+        invocation.Invocation().early_language()
+        return super().main(*args, **kwargs)
 
     def invoke(self, ctx: _click.Context) -> Any:
         run = invocation.current(ctx)
@@ -173,18 +179,18 @@ def _register_commands() -> None:
         status,
     )
 
-    app.command("status")(status.status)
-    app.command("history")(status.history)
+    app.command("status", cls=LocalizedCommand)(status.status)
+    app.command("history", cls=LocalizedCommand)(status.history)
     app.add_typer(devices.app, name="devices")
     app.add_typer(contract.option_app, name="option")
     app.add_typer(contract.service_app, name="service")
     app.add_typer(accounts.app, name="accounts")
     app.add_typer(batch.app, name="batch")
-    app.command("audit")(audit.audit)
-    app.command("check")(check.check)
+    app.command("audit", cls=LocalizedCommand)(audit.audit)
+    app.command("check", cls=LocalizedCommand)(check.check)
     app.add_typer(db.app, name="db")
     app.add_typer(config.app, name="config")
-    app.command("demo")(demo.demo)
+    app.command("demo", cls=LocalizedCommand)(demo.demo)
 
 
 _register_commands()

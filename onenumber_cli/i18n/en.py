@@ -42,6 +42,7 @@ MESSAGES: dict[str, str] = {
     "field.source": "Source",
     "field.config_file": "Config file",
     "value.missing": "not present",
+    "help.example": "Example:",
     "field.url": "Database",
     "field.revision": "Schema revision",
     "field.head": "Program's revision",

@@ -45,6 +45,7 @@ MESSAGES: dict[str, str] = {
     "field.source": "設定元",
     "field.config_file": "設定ファイル",
     "value.missing": "なし",
+    "help.example": "例:",
     "field.url": "データベース",
     "field.revision": "スキーマのリビジョン",
     "field.head": "プログラムのリビジョン",

@@ -6,15 +6,16 @@ from typing import Annotated
 
 import typer
 
+from onenumber_cli.cli.helptext import LocalizedCommand, LocalizedGroup
 from onenumber_cli.cli.invocation import current, services
 from onenumber_cli.cli.views import ACCOUNT_COLUMNS, plan_label
 from onenumber_cli.domain.values import Plan, Status
 from onenumber_cli.i18n import t
 
-app = typer.Typer(help="Accounts across the database.", no_args_is_help=True)
+app = typer.Typer(cls=LocalizedGroup, help="Accounts across the database.", no_args_is_help=True)
 
 
-@app.command("list")
+@app.command("list", cls=LocalizedCommand)
 def list_(
     ctx: typer.Context,
     plan: Annotated[Plan | None, typer.Option("--plan", help="Only this plan.")] = None,

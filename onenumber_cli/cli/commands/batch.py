@@ -11,6 +11,7 @@ import typer
 from onenumber_cli.cli.commands.common import DryRun
 from onenumber_cli.cli.console import terminal
 from onenumber_cli.cli.exitcodes import ExitCode
+from onenumber_cli.cli.helptext import LocalizedCommand, LocalizedGroup
 from onenumber_cli.cli.invocation import Invocation, current
 from onenumber_cli.cli.lazy import lazy_import
 from onenumber_cli.cli.views import BATCH_COLUMNS, batch_line, batch_summary
@@ -21,7 +22,7 @@ if TYPE_CHECKING:
 else:
     core = lazy_import("onenumber_cli.batch")
 
-app = typer.Typer(help="Batch support fixes from a file.", no_args_is_help=True)
+app = typer.Typer(cls=LocalizedGroup, help="Batch support fixes from a file.", no_args_is_help=True)
 
 
 class Format(StrEnum):
@@ -45,7 +46,7 @@ def _tracked(results: Iterator[RowResult], summary: Summary, total: int,
             yield result
 
 
-@app.command("apply")
+@app.command("apply", cls=LocalizedCommand)
 def apply_(
     ctx: typer.Context,
     file: Annotated[str, typer.Argument(metavar="FILE|-", help="The file, or - for stdin.")],

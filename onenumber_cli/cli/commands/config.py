@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import typer
 
+from onenumber_cli.cli.helptext import LocalizedCommand, LocalizedGroup
 from onenumber_cli.cli.invocation import current
 from onenumber_cli.cli.lazy import lazy_import
 from onenumber_cli.cli.settings import config_path, data_dir
 from onenumber_cli.i18n import t
 
-app = typer.Typer(help="Configuration.", no_args_is_help=True)
+app = typer.Typer(cls=LocalizedGroup, help="Configuration.", no_args_is_help=True)
 
 
-@app.command("show")
+@app.command("show", cls=LocalizedCommand)
 def show(ctx: typer.Context) -> None:
     """Show the effective settings (flag > environment > config file > default) and the
     source of each; passwords in the database URL are masked.

@@ -7,18 +7,20 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from onenumber_cli.cli.commands.common import Account, DryRun, Yes, confirmed_change, report
+from onenumber_cli.cli.helptext import LocalizedCommand, LocalizedGroup
 from onenumber_cli.cli.invocation import current, services
 from onenumber_cli.i18n import t
 
 if TYPE_CHECKING:
     from onenumber_cli.services import ChangeResult
 
-option_app = typer.Typer(help="The Multi-device option (up to 5 devices).",
+option_app = typer.Typer(cls=LocalizedGroup, help="The Multi-device option (up to 5 devices).",
                          no_args_is_help=True)
-service_app = typer.Typer(help="The One Number Service contract itself.", no_args_is_help=True)
+service_app = typer.Typer(cls=LocalizedGroup, help="The One Number Service contract itself.",
+                          no_args_is_help=True)
 
 
-@option_app.command("subscribe")
+@option_app.command("subscribe", cls=LocalizedCommand)
 def option_subscribe(ctx: typer.Context, account: Account, dry_run: DryRun = False) -> None:
     """Subscribe to the Multi-device option (550 JPY a month, tax included).
 
@@ -29,7 +31,7 @@ def option_subscribe(ctx: typer.Context, account: Account, dry_run: DryRun = Fal
                                           dry_run=dry_run))
 
 
-@option_app.command("cancel")
+@option_app.command("cancel", cls=LocalizedCommand)
 def option_cancel(ctx: typer.Context, account: Account, yes: Yes = False,
                   dry_run: DryRun = False) -> None:
     """Cancel the Multi-device option (at most 1 device may remain registered).
@@ -45,7 +47,7 @@ def option_cancel(ctx: typer.Context, account: Account, yes: Yes = False,
     )
 
 
-@service_app.command("subscribe")
+@service_app.command("subscribe", cls=LocalizedCommand)
 def service_subscribe(
     ctx: typer.Context,
     account: Account,
@@ -62,7 +64,7 @@ def service_subscribe(
                                            dry_run=dry_run))
 
 
-@service_app.command("cancel")
+@service_app.command("cancel", cls=LocalizedCommand)
 def service_cancel(ctx: typer.Context, account: Account, yes: Yes = False,
                    dry_run: DryRun = False) -> None:
     """Cancel the service: unregisters the last device and ends the option.

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 import typer
 
 from onenumber_cli.cli.commands.common import DryRun
+from onenumber_cli.cli.helptext import LocalizedCommand, LocalizedGroup
 from onenumber_cli.cli.invocation import Invocation, current
 from onenumber_cli.cli.lazy import lazy_import
 from onenumber_cli.i18n import t
@@ -17,7 +18,7 @@ if TYPE_CHECKING:
 else:
     schema = lazy_import("onenumber_cli.storage.schema")
 
-app = typer.Typer(help="Database schema.", no_args_is_help=True)
+app = typer.Typer(cls=LocalizedGroup, help="Database schema.", no_args_is_help=True)
 
 
 def _report(run: Invocation, url: str, state: SchemaState, changed: bool | None = None) -> None:
@@ -31,7 +32,7 @@ def _report(run: Invocation, url: str, state: SchemaState, changed: bool | None 
     run.out.document(info, table=lambda: run.out.table(rows, fmt="plain"))
 
 
-@app.command("upgrade")
+@app.command("upgrade", cls=LocalizedCommand)
 def upgrade(ctx: typer.Context, dry_run: DryRun = False) -> None:
     """Create or migrate the schema to this program's version.
 
@@ -48,7 +49,7 @@ def upgrade(ctx: typer.Context, dry_run: DryRun = False) -> None:
     _report(run, db.display_url(), after, changed=before.revision != after.revision)
 
 
-@app.command("current")
+@app.command("current", cls=LocalizedCommand)
 def current_(ctx: typer.Context) -> None:
     """Show the schema revision of the database and the one this program needs.
 

@@ -15,6 +15,7 @@ from onenumber_cli.cli.commands.common import (
     report,
     time_option,
 )
+from onenumber_cli.cli.helptext import LocalizedCommand, LocalizedGroup
 from onenumber_cli.cli.invocation import current, services
 from onenumber_cli.cli.views import (
     DEVICE_COLUMNS,
@@ -27,10 +28,10 @@ from onenumber_cli.cli.views import (
 if TYPE_CHECKING:
     from onenumber_cli.services import ChangeResult
 
-app = typer.Typer(help="Accessory devices of an account.", no_args_is_help=True)
+app = typer.Typer(cls=LocalizedGroup, help="Accessory devices of an account.", no_args_is_help=True)
 
 
-@app.command("list")
+@app.command("list", cls=LocalizedCommand)
 def list_(ctx: typer.Context, account: Account) -> None:
     """List the registered devices, by slot.
 
@@ -44,7 +45,7 @@ def list_(ctx: typer.Context, account: Account) -> None:
         show_devices(run.out, devices)
 
 
-@app.command("show")
+@app.command("show", cls=LocalizedCommand)
 def show(ctx: typer.Context, account: Account, device: DeviceRef) -> None:
     """Show one device (also an unregistered one, by id).
 
@@ -56,7 +57,7 @@ def show(ctx: typer.Context, account: Account, device: DeviceRef) -> None:
                      rows=([found.to_dict()], DEVICE_COLUMNS))
 
 
-@app.command("register")
+@app.command("register", cls=LocalizedCommand)
 def register(
     ctx: typer.Context,
     account: Account,
@@ -84,9 +85,11 @@ def register(
     report(run, result)
 
 
-@app.command("rename")
+@app.command("rename", cls=LocalizedCommand)
 def rename(ctx: typer.Context, account: Account, device: DeviceRef,
-           new_name: Annotated[str, typer.Argument(metavar="NEW_NAME")],
+           new_name: Annotated[str, typer.Argument(
+               metavar="NEW_NAME",
+               help="The new name (1-30 characters; letters, digits, spaces and - _ . +).")],
            dry_run: DryRun = False) -> None:
     """Rename a registered device (the only field that can change).
 
@@ -97,7 +100,7 @@ def rename(ctx: typer.Context, account: Account, device: DeviceRef,
                                        dry_run=dry_run))
 
 
-@app.command("unregister")
+@app.command("unregister", cls=LocalizedCommand)
 def unregister(ctx: typer.Context, account: Account, device: DeviceRef, yes: Yes = False,
                dry_run: DryRun = False) -> None:
     """Remove a device's One Number registration (cannot be undone).
