@@ -313,12 +313,12 @@ def complete_accounts(db: Database, prefix: str, limit: int = 20) -> list[str]:
 
 
 def complete_devices(db: Database, account: str, prefix: str, limit: int = 20) -> list[str]:
-    """Ids and names of the account's registered devices that start with ``prefix``."""
+    """Ids and names of the account's registered devices that start with ``prefix``
+    (case-sensitive, as Typer filters suggestions by prefix itself)."""
     with db.reading() as session:
         devices = queries.registered_devices(session, account)
-    folded = prefix.casefold()
     found = [d.id for d in devices if d.id.startswith(prefix)]
-    found += [d.name for d in devices if d.name.casefold().startswith(folded)]
+    found += [d.name for d in devices if d.name.startswith(prefix)]
     return found[:limit]
 
 

@@ -86,3 +86,34 @@ def test_help_and_version_do_not_import_the_database_stack() -> None:
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                             check=False, timeout=60)
     assert "HEAVY=\n" in result.stdout, result.stdout + result.stderr
+
+
+def complete(words: str, env: dict[str, str]) -> list[str]:
+    """What bash completion would offer for the command line ``words``."""
+    parts = words.split(" ")
+    result = subprocess.run(
+        [SCRIPT or "onenumber"], capture_output=True, text=True, timeout=60, check=False,
+        env={**env, "_ONENUMBER_COMPLETE": "complete_bash", "COMP_WORDS": words,
+             "COMP_CWORD": str(len(parts) - 1)},
+    )
+    assert result.returncode == 0 and result.stderr == ""
+    return [line for line in result.stdout.splitlines() if line]  # one a line (IFS=\n)
+
+
+def test_completion_offers_commands_accounts_and_devices(env: dict[str, str]) -> None:
+    assert run("demo", "-q", env=env).returncode == 0
+    assert "devices" in complete("onenumber dev", env)
+    assert complete("onenumber status demo-", env) == ["demo-multi", "demo-single"]
+    assert complete("onenumber status demo-s", env) == ["demo-single"]
+    assert complete("onenumber devices show demo-multi B", env) == ["BMW"]
+    assert complete("onenumber devices show demo-multi Apple", env) == [
+        "Apple Watch SE", "Apple Watch Series 6"]
+
+
+def test_completion_without_a_database_is_silent_and_creates_nothing(tmp_path: Path) -> None:
+    env = {**os.environ, "ONENUMBER_DATA_DIR": str(tmp_path / "none")}
+    env.pop("ONENUMBER_DATABASE_URL", None)
+    assert complete("onenumber status demo", env) == []
+    assert not (tmp_path / "none").exists()
+    broken = {**env, "ONENUMBER_DATABASE_URL": "postgresql+psycopg://x:y@127.0.0.1:1/z"}
+    assert complete("onenumber status demo", broken) == []
