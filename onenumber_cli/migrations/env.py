@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from alembic import context
 
-from onenumber_cli.storage.models import Base
+from onenumber_cli.storage.models import Base, declare_partial_indexes
+
+declare_partial_indexes()
 
 connection = context.config.attributes.get("connection")
 if connection is None:  # pragma: no cover - only reachable by running the alembic CLI by hand
