@@ -55,8 +55,15 @@ class Actor:
     batch_id: str | None = None
 
 
+class _Record:
+    """Plain result types: ``to_dict`` gives their machine output fields."""
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)  # type: ignore[call-overload, no-any-return]
+
+
 @dataclass(frozen=True)
-class DeviceView:
+class DeviceView(_Record):
     id: str
     slot: int | None
     name: str
@@ -74,12 +81,10 @@ class DeviceView:
     def registered(self) -> bool:
         return self.slot is not None
 
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
 
 
 @dataclass(frozen=True)
-class ContractView:
+class ContractView(_Record):
     account: str
     status: str
     plan: str
@@ -93,12 +98,10 @@ class ContractView:
                    Plan(contract.plan).capacity, len(devices),
                    [DeviceView.of(d) for d in devices])
 
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
 
 
 @dataclass(frozen=True)
-class HistoryView:
+class HistoryView(_Record):
     event: str
     at: datetime
     device_id: str
@@ -106,12 +109,10 @@ class HistoryView:
     type: str
     imei: str | None
 
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
 
 
 @dataclass(frozen=True)
-class AuditView:
+class AuditView(_Record):
     at: datetime
     operator: str
     action: str
@@ -121,20 +122,16 @@ class AuditView:
     after: Any
     batch_id: str | None
 
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
 
 
 @dataclass(frozen=True)
-class AccountSummary:
+class AccountSummary(_Record):
     account: str
     status: str
     plan: str
     capacity: int
     registered: int
 
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
 
 
 @dataclass(frozen=True)

@@ -79,19 +79,20 @@ def _localized_help_option(option: Option | None) -> Option | None:
     return option
 
 
-class LocalizedCommand(TyperCommand):
+class _LocalizedHelp:
+    """Mixed into a Typer command class: help rendered in the current language."""
+
     def get_help(self, ctx: _click.Context) -> str:
-        with _localized(self):
-            return super().get_help(ctx)
+        with _localized(self):  # type: ignore[arg-type]
+            return super().get_help(ctx)  # type: ignore[misc, no-any-return]
 
     def get_help_option(self, ctx: _click.Context) -> Option | None:
-        return _localized_help_option(super().get_help_option(ctx))
+        return _localized_help_option(super().get_help_option(ctx))  # type: ignore[misc]
 
 
-class LocalizedGroup(TyperGroup):
-    def get_help(self, ctx: _click.Context) -> str:
-        with _localized(self):
-            return super().get_help(ctx)
+class LocalizedCommand(_LocalizedHelp, TyperCommand):
+    pass
 
-    def get_help_option(self, ctx: _click.Context) -> Option | None:
-        return _localized_help_option(super().get_help_option(ctx))
+
+class LocalizedGroup(_LocalizedHelp, TyperGroup):
+    pass
