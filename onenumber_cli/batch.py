@@ -83,6 +83,7 @@ class Summary:
     dry_run: bool = False
     atomic: bool = False
     committed: bool = False
+    interrupted: bool = False
 
     def add(self, result: RowResult) -> None:
         self.rows += 1
@@ -279,18 +280,33 @@ def _failure(row: Row, error: OneNumberError) -> RowResult:
                      error.to_dict())
 
 
+class Stopped(Exception):
+    """The run was asked to stop (Ctrl-C); raised between rows, never inside one."""
+
+
+def _never() -> bool:
+    return False
+
+
 def apply(db: Database, source: Callable[[], Iterator[Row]], actor: services.Actor,
-          tz: tzinfo, *, dry_run: bool = False, atomic: bool = False) -> Iterator[RowResult]:
+          tz: tzinfo, *, dry_run: bool = False, atomic: bool = False,
+          stop: Callable[[], bool] = _never) -> Iterator[RowResult]:
     """Pass 2: apply the rows; yields one result per row, in order.
 
     ``source`` returns a fresh iterator over the rows (a single-transaction run may have
     to start again after a conflict).  In a dry run ``changed`` says what a row would
     change; when an atomic run is rolled back, no row changed anything.
+
+    ``stop`` is asked before each row; when it says so, :class:`Stopped` is raised
+    between rows, so every row is either applied and reported or not applied at all
+    (a one-transaction run then writes nothing).
     """
     if dry_run or atomic:
-        yield from _single_transaction(db, source, actor, tz, dry_run=dry_run)
+        yield from _single_transaction(db, source, actor, tz, dry_run=dry_run, stop=stop)
         return
     for row in source():
+        if stop():
+            raise Stopped()
         try:
             yield _success(row, db.write(operation(row, actor, tz)))
         except OneNumberError as error:
@@ -317,8 +333,8 @@ def _savepoint(session: Session) -> Iterator[None]:
 
 
 def _single_transaction(db: Database, source: Callable[[], Iterator[Row]],
-                        actor: services.Actor, tz: tzinfo, *, dry_run: bool
-                        ) -> Iterator[RowResult]:
+                        actor: services.Actor, tz: tzinfo, *, dry_run: bool,
+                        stop: Callable[[], bool]) -> Iterator[RowResult]:
     """All rows in one transaction, a savepoint per row.  Results are buffered in a
     temporary file until the transaction's outcome is known, then yielded."""
     with tempfile.TemporaryFile("w+", encoding="utf-8") as buffer:
@@ -328,6 +344,8 @@ def _single_transaction(db: Database, source: Callable[[], Iterator[Row]],
             buffer.truncate()
             failed = False
             for row in source():
+                if stop():
+                    raise Stopped()  # leaving db.write rolls the whole transaction back
                 try:
                     body = operation(row, actor, tz)
                     with _savepoint(session):

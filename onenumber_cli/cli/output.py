@@ -85,10 +85,12 @@ class Output:
         count = 0
         if fmt == "json":
             self.stdout.write("[")
-            for item in items:
-                self.stdout.write(("," if count else "") + "\n  " + self.to_json(item))
-                count += 1
-            self.stdout.write("\n]\n" if count else "]\n")
+            try:
+                for item in items:
+                    self.stdout.write(("," if count else "") + "\n  " + self.to_json(item))
+                    count += 1
+            finally:  # interrupted or not, what was written stays one valid document
+                self.stdout.write("\n]\n" if count else "]\n")
         elif fmt == "jsonl":
             for item in items:
                 self.stdout.write(self.to_json(item) + "\n")

@@ -286,7 +286,12 @@ def batch_line(out: Output, result: RowResult) -> str:
 
 
 def batch_summary(summary: Summary) -> str:
-    key = "batch.summary.dry_run" if summary.dry_run else (
-        "batch.summary.done" if summary.committed else "batch.summary.rolled_back")
+    if summary.interrupted:
+        key = ("batch.summary.interrupted_nothing" if summary.dry_run or summary.atomic
+               else "batch.summary.interrupted")
+    elif summary.dry_run:
+        key = "batch.summary.dry_run"
+    else:
+        key = "batch.summary.done" if summary.committed else "batch.summary.rolled_back"
     return t(key, batch=summary.batch_id, rows=summary.rows, ok=summary.ok,
              changed=summary.changed, failed=summary.failed)

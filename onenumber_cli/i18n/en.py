@@ -125,6 +125,11 @@ MESSAGES: dict[str, str] = {
                              "ok ({changed} would change), {failed} failed.",
     "batch.summary.rolled_back": "batch {batch} (atomic): {failed} of {rows} rows failed, so "
                                  "nothing was written ({ok} ok, {changed} changed).",
+    "batch.summary.interrupted": "batch {batch} interrupted after {rows} rows: {ok} applied "
+                                 "({changed} changed), {failed} failed; the row in progress "
+                                 "was not applied. Re-run the file to complete it.",
+    "batch.summary.interrupted_nothing": "batch {batch} interrupted after {rows} rows; "
+                                         "nothing was written.",
     "msg.check_clean": "No violations found.",
     "msg.check_found": "{count} violations found.",
     "check.plan": "{account}: unknown plan '{value}'.",

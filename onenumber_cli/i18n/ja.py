@@ -128,6 +128,11 @@ MESSAGES: dict[str, str] = {
                              "（変更予定 {changed}）、失敗 {failed}。",
     "batch.summary.rolled_back": "バッチ {batch}（一括トランザクション）: {rows} 行中 {failed} 行が"
                                  "失敗したため、何も書き込んでいません（成功 {ok}、変更 {changed}）。",
+    "batch.summary.interrupted": "バッチ {batch} は {rows} 行で中断しました: 適用 {ok}（変更 "
+                                 "{changed}）、失敗 {failed}。処理中の行は適用していません。"
+                                 "完了するにはファイルを再実行してください。",
+    "batch.summary.interrupted_nothing": "バッチ {batch} は {rows} 行で中断しました。何も書き込んで"
+                                         "いません。",
     "msg.check_clean": "不整合は見つかりませんでした。",
     "msg.check_found": "{count} 件の不整合が見つかりました。",
     "check.plan": "{account}: 不明なプラン「{value}」です。",

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import signal
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from enum import StrEnum
+from types import FrameType
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -46,6 +49,29 @@ def _tracked(results: Iterator[RowResult], summary: Summary, total: int,
             yield result
 
 
+@contextmanager
+def _stop_on_first_interrupt() -> Iterator[Callable[[], bool]]:
+    """The first Ctrl-C asks the batch to stop between rows (so no row is half done
+    and every applied row is reported); a second one interrupts at once."""
+    requested = False
+
+    def handler(signum: int, frame: FrameType | None) -> None:
+        nonlocal requested
+        if requested:
+            raise KeyboardInterrupt
+        requested = True
+
+    try:
+        previous = signal.signal(signal.SIGINT, handler)
+    except ValueError:  # not the main thread (embedded use): plain Ctrl-C behaviour
+        yield lambda: False
+        return
+    try:
+        yield lambda: requested
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
 @app.command("apply", cls=LocalizedCommand)
 def apply_(
     ctx: typer.Context,
@@ -71,17 +97,25 @@ def apply_(
         chosen = core.detect_format(stream) if fmt is Format.AUTO else fmt.value
         total = core.scan(stream, chosen)
         summary = core.Summary(core.new_batch_id(), dry_run=dry_run, atomic=atomic)
-        results = _tracked(
-            core.apply(run.database(), lambda: core.rows(stream, chosen),
-                       run.actor(summary.batch_id), run.settings.zone, dry_run=dry_run,
-                       atomic=atomic),
-            summary, total, run,
-        )
-        if run.settings.machine:
-            run.out.records((r.to_dict() for r in results), BATCH_COLUMNS)
-        else:
-            for result in results:
-                run.out.line(batch_line(run.out, result))
+        with _stop_on_first_interrupt() as stop:
+            results = _tracked(
+                core.apply(run.database(), lambda: core.rows(stream, chosen),
+                           run.actor(summary.batch_id), run.settings.zone,
+                           dry_run=dry_run, atomic=atomic, stop=stop),
+                summary, total, run,
+            )
+            try:
+                if run.settings.machine:
+                    run.out.records((r.to_dict() for r in results), BATCH_COLUMNS)
+                else:
+                    for result in results:
+                        run.out.line(batch_line(run.out, result))
+            except core.Stopped:
+                # Every reported row was committed (per-row mode), or nothing was.
+                summary.interrupted = True
+                run.out.stdout.flush()
+                run.out.message(batch_summary(summary))
+                raise typer.Exit(ExitCode.INTERRUPTED) from None
     summary.committed = not dry_run and (not atomic or summary.failed == 0)
     run.out.message(batch_summary(summary))
     if summary.failed:
