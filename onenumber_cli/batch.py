@@ -130,11 +130,14 @@ def detect_format(stream: IO[bytes]) -> str:
 
 
 def _lines(stream: IO[bytes]) -> Iterator[tuple[int, str]]:
-    """Decoded lines with their 1-based numbers; invalid UTF-8 names its line."""
+    """Decoded lines with their 1-based numbers; invalid UTF-8 or a NUL byte names its
+    line."""
     stream.seek(0)
     for number, raw in enumerate(stream, 1):
         if number == 1:
             raw = raw.removeprefix(b"\xef\xbb\xbf")
+        if b"\x00" in raw:  # not a text file (or a hostile one): refuse it whole
+            raise InvalidBatch("nul", line=number)
         try:
             yield number, raw.decode("utf-8")
         except UnicodeDecodeError as exc:

@@ -11,6 +11,7 @@ The current language is a context variable: the CLI sets it once per invocation.
 from __future__ import annotations
 
 import os
+import unicodedata
 from collections.abc import Mapping
 from contextvars import ContextVar
 from importlib import import_module
@@ -47,8 +48,24 @@ def language_from_environment(environ: Mapping[str, str] = os.environ) -> str:
     return DEFAULT_LANGUAGE
 
 
+MAX_ECHO = 120  # characters of a value echoed back in a message
+
+
+def printable(value: object) -> object:
+    """A value safe to show in a message: control and format characters (newlines, ESC,
+    NUL ...) escaped as ``\\uXXXX`` so input cannot forge lines or drive the terminal,
+    and very long values shortened."""
+    if not isinstance(value, str):
+        return value
+    if len(value) > MAX_ECHO:
+        value = value[:MAX_ECHO] + f"…(+{len(value) - MAX_ECHO})"
+    return "".join(f"\\u{ord(c):04x}" if unicodedata.category(c)[0] == "C" else c
+                   for c in value)
+
+
 def t(key: str, /, **params: object) -> str:
-    """The message ``key`` in the current language, formatted with ``params``.
+    """The message ``key`` in the current language, formatted with ``params``
+    (made :func:`printable`).
 
     Falls back to English, then to the key itself, so a gap never crashes a command
     (the catalog test is what keeps gaps from shipping).
@@ -57,4 +74,6 @@ def t(key: str, /, **params: object) -> str:
     text = catalog(lang).get(key)
     if text is None:
         text = catalog(DEFAULT_LANGUAGE).get(key, key)
-    return text.format(**params) if params else text
+    if not params:
+        return text
+    return text.format(**{name: printable(value) for name, value in params.items()})

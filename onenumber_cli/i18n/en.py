@@ -160,6 +160,9 @@ MESSAGES: dict[str, str] = {
     "error.invalid_batch.encoding": "Line {line} of the batch file is not UTF-8: {detail}.",
     "hint.invalid_batch.encoding": "Save the file as UTF-8 (not Shift_JIS); nothing was "
                                    "changed.",
+    "error.invalid_batch.nul": "Line {line} of the batch file contains a NUL byte: it is not "
+                               "a text file.",
+    "hint.invalid_batch.nul": "Export the file again as UTF-8 text; nothing was changed.",
     "error.invalid_batch.json": "Line {line} of the batch file is not a JSON object: "
                                 "{detail}.",
     "hint.invalid_batch.json": "Each line of a JSON Lines file is one object; nothing was "

@@ -160,6 +160,9 @@ MESSAGES: dict[str, str] = {
     "error.invalid_batch.encoding": "バッチファイルの {line} 行目が UTF-8 ではありません: {detail}",
     "hint.invalid_batch.encoding": "ファイルを（Shift_JIS ではなく）UTF-8 で保存してください。"
                                    "何も変更していません。",
+    "error.invalid_batch.nul": "バッチファイルの {line} 行目に NUL バイトがあります。テキスト"
+                               "ファイルではありません。",
+    "hint.invalid_batch.nul": "UTF-8 のテキストとして出力し直してください。何も変更していません。",
     "error.invalid_batch.json": "バッチファイルの {line} 行目が JSON オブジェクトではありません: "
                                 "{detail}",
     "hint.invalid_batch.json": "JSON Lines は1行に1つのオブジェクトです。何も変更していません。",

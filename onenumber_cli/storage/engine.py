@@ -68,6 +68,8 @@ def sqlite_path(url: URL) -> Path | None:
     """The file behind a SQLite URL, or None for in-memory and non-SQLite URLs."""
     if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:"):
         return None
+    if url.query.get("uri") == "true":  # sqlite:///file:PATH?mode=ro&uri=true: SQLite's own
+        return None
     return Path(url.database).expanduser()
 
 

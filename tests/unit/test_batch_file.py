@@ -53,6 +53,7 @@ def test_a_byte_order_mark_is_ignored() -> None:
         ("action,account\nrename,a,extra\n", "cells", 2),
         ('action,account\nrename,"a\n', "csv", 2),
         (b"action,account\nrename,\x93a\x94\n", "encoding", 2),
+        (b"action,account\nrename,a\x00b\n", "nul", 2),
         ('{"action": "rename", "account": "a"}\n{"action": \n', "json", 2),
         ('{"action": "rename", "account": "a"}\n[1, 2]\n', "json", 2),
         ('{"action": "rename", "account": "a", "colour": "red"}\n', "columns", 1),
