@@ -1,0 +1,41 @@
+"""Review made executable: properties of the source that keep data safe."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import onenumber_cli
+
+PACKAGE = Path(onenumber_cli.__file__).parent
+SOURCES = {p: p.read_text(encoding="utf-8") for p in PACKAGE.rglob("*.py")
+           if "migrations" not in p.parts}
+
+
+def test_history_and_audit_are_append_only_in_the_code() -> None:
+    """Nothing updates or deletes history or audit rows (the PostgreSQL roles make the
+    database enforce it too: docs/postgres-roles.sql)."""
+    forbidden = re.compile(
+        r"(update|delete)\(\s*(HistoryEvent|AuditRecord)|session\.delete\(|"
+        r"(UPDATE|DELETE FROM)\s+(history|audit)\b", re.IGNORECASE)
+    for path, text in SOURCES.items():
+        assert not forbidden.search(text), path
+
+
+def test_no_shell_is_ever_started() -> None:
+    for path, text in SOURCES.items():
+        assert not re.search(r"\b(subprocess|os\.system|os\.popen|shell=True)\b", text), path
+
+
+LOCK_TIMEOUT_SQL = "SET LOCAL lock_timeout = '{int(lock_timeout * 1000)}ms'"
+
+
+def test_no_sql_is_built_from_strings() -> None:
+    """Raw SQL appears only as constants; the one formatted statement takes a number.
+    Everything else goes through SQLAlchemy with bound parameters."""
+    formatted = []
+    for path, text in SOURCES.items():
+        for match in re.finditer(r"(exec_driver_sql|text)\((f?)\"([^\"]*)\"", text):
+            if match.group(2):
+                formatted.append((path.name, match.group(3)))
+    assert formatted == [("engine.py", LOCK_TIMEOUT_SQL)]
