@@ -47,7 +47,6 @@ REQUIRED_FIELDS: dict[str, tuple[str, ...]] = {
     Action.SERVICE_SUBSCRIBE: (),
     Action.SERVICE_CANCEL: (),
 }
-FORMATS = ("csv", "jsonl")
 _TRUE = {"true", "1", "yes", "y", "on"}
 _FALSE = {"false", "0", "no", "n", "off", ""}
 

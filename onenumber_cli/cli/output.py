@@ -148,9 +148,6 @@ class Output:
         if not self.settings.quiet:
             self.stderr.write(text + "\n")
 
-    def warning(self, text: str) -> None:
-        self.stderr.write(f"{t('label.warning')}: {text}\n")
-
     def error(self, error: OneNumberError) -> None:
         if self.settings.machine and self.settings.output in ("json", "jsonl"):
             self.stderr.write(self.to_json({"error": error.to_dict()}) + "\n")

@@ -29,7 +29,3 @@ def validate_imei(raw: str) -> str:
     if int(imei[-1]) != expected:
         raise InvalidImei("check_digit", value=raw, expected=expected)
     return imei
-
-
-def looks_like_imei(text: str) -> bool:
-    return len(text) == LENGTH and text.isascii() and text.isdigit()

@@ -44,7 +44,6 @@ class Action(StrEnum):
     SERVICE_CANCEL = "service-cancel"
 
 
-MAX_CAPACITY = Plan.MULTI.capacity
 OPTION_FEE_JPY = 550  # a month, tax included (seed)
 REGISTRATION_FEE_JPY = 0
 

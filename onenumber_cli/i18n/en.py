@@ -4,7 +4,6 @@ MESSAGES: dict[str, str] = {
     # labels and values
     "label.error": "error",
     "label.hint": "hint",
-    "label.warning": "warning",
     "value.yes": "yes",
     "value.no": "no",
     "value.not_registered": "Not registered",

@@ -7,7 +7,6 @@ MESSAGES: dict[str, str] = {
     # ラベルと値
     "label.error": "エラー",
     "label.hint": "ヒント",
-    "label.warning": "警告",
     "value.yes": "はい",
     "value.no": "いいえ",
     "value.not_registered": "未登録",

@@ -17,6 +17,7 @@ from onenumber_cli.domain.names import (
     validate_name,
 )
 from onenumber_cli.errors import DuplicateName, InvalidName
+from onenumber_cli.i18n import printable
 
 
 @pytest.mark.parametrize(
@@ -76,7 +77,7 @@ def test_invalid_names_are_refused_naming_each_offending_character(
     assert [d["position"] for d in caught.value.details or []] == positions
     for detail in caught.value.details or []:
         assert f"position {detail['position']}" in caught.value.message
-        assert detail["char"] in caught.value.message
+        assert str(printable(detail["char"])) in caught.value.message  # control chars escaped
 
 
 def test_edge_space_error_suggests_the_trimmed_name() -> None:
