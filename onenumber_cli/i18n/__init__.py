@@ -48,7 +48,7 @@ def language_from_environment(environ: Mapping[str, str] = os.environ) -> str:
     return DEFAULT_LANGUAGE
 
 
-MAX_ECHO = 120  # characters of a value echoed back in a message
+MAX_ECHO = 400  # characters of a value echoed back (a driver message fits; 100 KB does not)
 
 
 def printable(value: object) -> object:

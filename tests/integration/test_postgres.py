@@ -99,7 +99,7 @@ def test_operator_role_cannot_edit_history_or_audit(roles: dict[str, str]) -> No
     ("change", "expected"),
     [
         ({"password": "wrong-Pa55word"}, "password authentication failed"),
-        ({"database": "onenumber_no_such_database"}, "does not exist"),
+        ({"database": "onenumber_no_such_database_" + "x" * 30}, "does not exist"),
         ({"port": 1}, "refused"),
     ],
 )
