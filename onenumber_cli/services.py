@@ -82,7 +82,6 @@ class DeviceView(_Record):
         return self.slot is not None
 
 
-
 @dataclass(frozen=True)
 class ContractView(_Record):
     account: str
@@ -99,7 +98,6 @@ class ContractView(_Record):
                    [DeviceView.of(d) for d in devices])
 
 
-
 @dataclass(frozen=True)
 class HistoryView(_Record):
     event: str
@@ -108,7 +106,6 @@ class HistoryView(_Record):
     name: str
     type: str
     imei: str | None
-
 
 
 @dataclass(frozen=True)
@@ -123,7 +120,6 @@ class AuditView(_Record):
     batch_id: str | None
 
 
-
 @dataclass(frozen=True)
 class AccountSummary(_Record):
     account: str
@@ -131,7 +127,6 @@ class AccountSummary(_Record):
     plan: str
     capacity: int
     registered: int
-
 
 
 @dataclass(frozen=True)

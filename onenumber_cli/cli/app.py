@@ -60,7 +60,7 @@ class OneNumberGroup(LocalizedGroup):
     def main(self, *args: Any, **kwargs: Any) -> Any:
         # The language from the environment, before any parsing: help and usage errors
         # then speak it too (a --lang flag, once parsed, overrides it).
-        invocation.Invocation().early_language()
+        invocation.set_early_language()
         return super().main(*args, **kwargs)
 
     def invoke(self, ctx: _click.Context) -> Any:
@@ -90,7 +90,7 @@ class OneNumberGroup(LocalizedGroup):
             traceback.print_exc(file=sys.stderr)
         try:
             out = run.out
-        except OneNumberError:  # the settings themselves are broken: plain English text
+        except OneNumberError:  # the settings themselves are broken: no formatter to use
             sys.stderr.write(f"{t('label.error')}: {error.message}\n")
             sys.stderr.write(f"{t('label.hint')}: {error.hint}\n")
             return
@@ -100,7 +100,6 @@ class OneNumberGroup(LocalizedGroup):
 app = typer.Typer(
     cls=OneNumberGroup,
     name="onenumber",
-    help="Operator tool for the One Number Service: contracts, accessory devices, history.",
     no_args_is_help=True,
     add_completion=True,
     rich_markup_mode=None,

@@ -22,6 +22,13 @@ else:  # loaded on first use: --help and completion never import SQLAlchemy
     connect = lazy_import("onenumber_cli.storage.connect")
 
 
+def set_early_language(flag: str | None = None) -> None:
+    """Best effort before the settings resolve (before parsing, or when the settings
+    themselves are broken): the flag, else ONENUMBER_LANG, else the locale."""
+    lang = flag or os.environ.get("ONENUMBER_LANG")
+    set_language(lang if lang in LANGUAGES else language_from_environment())
+
+
 class Invocation:
     """Created by the root callback; commands reach it with :func:`current`."""
 
@@ -38,15 +45,10 @@ class Invocation:
         if name == "lang" and value in LANGUAGES:
             set_language(value)
 
-    def early_language(self) -> None:
-        """Best effort before settings resolve, so even a settings error is translated."""
-        lang = self.flags.get("lang") or os.environ.get("ONENUMBER_LANG")
-        set_language(lang if lang in LANGUAGES else language_from_environment())
-
     @property
     def settings(self) -> Settings:
         if self._settings is None:
-            self.early_language()
+            set_early_language(self.flags.get("lang"))
             self._settings = resolve(self.flags, stdout_tty=terminal.stdout_is_tty())
             set_language(self._settings.lang)
         return self._settings

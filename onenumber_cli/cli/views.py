@@ -167,10 +167,6 @@ def status_notes(view: ContractView) -> list[str]:
     return lines
 
 
-def device_dicts(devices: Sequence[DeviceView]) -> list[dict[str, Any]]:
-    return [d.to_dict() for d in devices]
-
-
 def show_devices(out: Output, devices: Sequence[DeviceView]) -> None:
     if not devices:
         out.message(t("msg.no_devices"))
@@ -220,10 +216,6 @@ def confirmation(out: Output, device: DeviceView) -> None:
     ]
     lines += [f" - {t(f'confirm.unregister.note{i}')}" for i in range(1, 6)]
     out.stderr.write("\n".join(lines) + "\n\n")
-
-
-def result_dict(result: ChangeResult) -> dict[str, Any]:
-    return result.to_dict()
 
 
 def result_row(result: ChangeResult) -> dict[str, Any]:

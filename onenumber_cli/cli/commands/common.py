@@ -10,7 +10,7 @@ import typer
 
 from onenumber_cli.cli.console import Declined, terminal
 from onenumber_cli.cli.invocation import Invocation, current, services
-from onenumber_cli.cli.views import RESULT_COLUMNS, result_dict, result_row, show_result
+from onenumber_cli.cli.views import RESULT_COLUMNS, result_row, show_result
 from onenumber_cli.domain.values import parse_time
 from onenumber_cli.errors import ConfirmationRequired
 from onenumber_cli.i18n import t
@@ -76,5 +76,5 @@ def confirmed_change(run: Invocation, *, yes: bool, dry_run: bool, command: str,
 
 
 def report(run: Invocation, result: ChangeResult) -> None:
-    run.out.document(result_dict(result), table=lambda: show_result(run.out, result),
+    run.out.document(result.to_dict(), table=lambda: show_result(run.out, result),
                      rows=([result_row(result)], RESULT_COLUMNS))

@@ -20,7 +20,6 @@ from onenumber_cli.cli.invocation import current, services
 from onenumber_cli.cli.views import (
     DEVICE_COLUMNS,
     confirmation,
-    device_dicts,
     show_device,
     show_devices,
 )
@@ -40,7 +39,7 @@ def list_(ctx: typer.Context, account: Account) -> None:
     run = current(ctx)
     devices = services.list_devices(run.database(), account)
     if run.settings.machine:
-        run.out.records(device_dicts(devices), DEVICE_COLUMNS)
+        run.out.records((d.to_dict() for d in devices), DEVICE_COLUMNS)
     else:
         show_devices(run.out, devices)
 
