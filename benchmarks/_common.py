@@ -15,24 +15,41 @@ BIN = Path(sys.executable).parent
 ONENUMBER = shutil.which("onenumber", path=str(BIN)) or "onenumber"
 
 
+def bench_env(**extra: str) -> dict[str, str]:
+    """The environment for measured commands: bytecode caching on (some machines set
+    PYTHONDONTWRITEBYTECODE, which would make every run compile the package afresh)."""
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    return {**env, **extra}
+
+
 def run(args: list[str], env: dict[str, str] | None = None, stdin: str | None = None
         ) -> float:
-    """Wall time of one command; fails loudly if it fails."""
+    """Wall time of one command (environment: :func:`bench_env` unless given); fails
+    loudly if it fails."""
     started = time.perf_counter()
-    subprocess.run(args, check=True, env={**os.environ, **(env or {})}, text=True,
+    subprocess.run(args, check=True, env=bench_env() if env is None else env, text=True,
                    input=stdin, stdout=subprocess.DEVNULL)
     return time.perf_counter() - started
 
 
-def median_time(args: list[str], repeat: int, env: dict[str, str] | None = None) -> float:
-    run(args, env)  # warm the page cache and the bytecode cache
-    return statistics.median(run(args, env) for _ in range(repeat))
+def interleaved_medians(commands: dict[str, tuple[list[str], dict[str, str]]], repeat: int
+                        ) -> dict[str, float]:
+    """Median wall time of each command (args, environment): one warm-up run each, then
+    ``repeat`` rounds in which every command runs once, so that a slow spell of the
+    machine hits every command alike rather than whichever ran during it."""
+    times: dict[str, list[float]] = {name: [] for name in commands}
+    for args, env in commands.values():
+        run(args, env)
+    for _ in range(repeat):
+        for name, (args, env) in commands.items():
+            times[name].append(run(args, env))
+    return {name: statistics.median(values) for name, values in times.items()}
 
 
 def peak_rss_mb(args: list[str], env: dict[str, str] | None = None) -> tuple[float, float]:
     """(wall seconds, peak RSS in MB) of a child process, measured with wait4."""
     started = time.perf_counter()
-    process = subprocess.Popen(args, env={**os.environ, **(env or {})},
+    process = subprocess.Popen(args, env=bench_env() if env is None else env,
                                stdout=subprocess.DEVNULL)
     _, status, usage = os.wait4(process.pid, 0)
     elapsed = time.perf_counter() - started

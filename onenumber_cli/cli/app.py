@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import copy
+import importlib
+import inspect
+import os
 import sys
 import traceback
-from collections.abc import Iterator
+from collections.abc import Iterator, MutableMapping
 from typing import Annotated, Any
 
 import typer
 from typer import _click  # Typer 0.28 vendors Click; pinned in pyproject.toml
+from typer.main import get_command_from_info, get_group_from_info
+from typer.models import CommandInfo, TyperInfo
 
 from onenumber_cli import __version__
 from onenumber_cli.cli import invocation
@@ -21,10 +26,34 @@ from onenumber_cli.i18n import t
 
 GLOBAL_OPTIONS = ("db", "output", "lang", "tz", "operator", "quiet", "no_color", "debug")
 
+# The commands, in the order help lists them: name -> (module in cli/commands, attribute),
+# the attribute being a Typer app (a group) or a command function.  A command is built
+# (its module imported, its signature turned into Click parameters) only when it is
+# used: building all of them costs more than importing Typer.
+COMMANDS: dict[str, tuple[str, str]] = {
+    "status": ("status", "status"),
+    "history": ("status", "history"),
+    "audit": ("audit", "audit"),
+    "check": ("check", "check"),
+    "demo": ("demo", "demo"),
+    "devices": ("devices", "app"),
+    "option": ("contract", "option_app"),
+    "service": ("contract", "service_app"),
+    "accounts": ("accounts", "app"),
+    "batch": ("batch", "app"),
+    "db": ("db", "app"),
+    "config": ("config", "app"),
+}
+
+
+def _target(name: str) -> Any:
+    module, attribute = COMMANDS[name]
+    return getattr(importlib.import_module(f"onenumber_cli.cli.commands.{module}"), attribute)
+
 
 def _walk(command: _click.Command) -> Iterator[_click.Command]:
+    yield command
     for sub in getattr(command, "commands", {}).values():
-        yield sub
         yield from _walk(sub)
 
 
@@ -35,20 +64,49 @@ def _remember(ctx: _click.Context, param: _click.Parameter, value: Any) -> Any:
     return value
 
 
-class OneNumberGroup(LocalizedGroup):
-    """Root group.  Two jobs, both here so that ``CliRunner`` sees what users see:
+class _LazyCommands(MutableMapping[str, _click.Command]):
+    """The root's subcommands: every name of :data:`COMMANDS` is known at once, each
+    command is built on first access, with the global options added to it."""
 
-    * the global options are accepted after the subcommand too: each command gets a copy
-      of them that writes into the invocation when given on the command line;
-    * every error is reported and mapped to its exit code in :meth:`invoke`.
-    """
+    def __init__(self, shared: list[_click.Parameter]) -> None:
+        self._shared = shared
+        self._built: dict[str, _click.Command] = {}
 
-    def __init__(self, **attrs: Any) -> None:
-        super().__init__(**attrs)
-        shared = [p for p in self.params if p.name in GLOBAL_OPTIONS]
-        for command in _walk(self):
+    def __getitem__(self, name: str) -> _click.Command:
+        if name not in self._built:
+            if name not in COMMANDS:
+                raise KeyError(name)
+            self._built[name] = self._with_global_options(self._build(name))
+        return self._built[name]
+
+    def __setitem__(self, name: str, command: _click.Command) -> None:
+        self._built[name] = command
+
+    def __delitem__(self, name: str) -> None:
+        raise TypeError("the command table is fixed")
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(COMMANDS)
+
+    def __len__(self) -> int:
+        return len(COMMANDS)
+
+    @staticmethod
+    def _build(name: str) -> _click.Command:
+        target = _target(name)
+        if isinstance(target, typer.Typer):
+            return get_group_from_info(TyperInfo(target, name=name),
+                                       pretty_exceptions_short=app.pretty_exceptions_short,
+                                       suggest_commands=True, rich_markup_mode=None)
+        return get_command_from_info(CommandInfo(name=name, cls=LocalizedCommand,
+                                                 callback=target),
+                                     pretty_exceptions_short=app.pretty_exceptions_short,
+                                     rich_markup_mode=None)
+
+    def _with_global_options(self, built: _click.Command) -> _click.Command:
+        for command in _walk(built):
             taken = {opt for p in command.params for opt in getattr(p, "opts", ())}
-            for param in shared:
+            for param in self._shared:
                 if taken & set(getattr(param, "opts", ())):
                     continue  # the command's own option wins (audit --operator filters)
                 clone = copy.copy(param)
@@ -56,6 +114,31 @@ class OneNumberGroup(LocalizedGroup):
                 clone.callback = _remember
                 clone.is_eager = True
                 command.params.append(clone)
+        return built
+
+
+class OneNumberGroup(LocalizedGroup):
+    """Root group.  Three jobs, all here so that ``CliRunner`` sees what users see:
+
+    * subcommands are built lazily (see :data:`COMMANDS`); the root's help lists them
+      from their help texts without building them;
+    * the global options are accepted after the subcommand too: each command gets a copy
+      of them that writes into the invocation when given on the command line;
+    * every error is reported and mapped to its exit code in :meth:`invoke`.
+    """
+
+    def __init__(self, **attrs: Any) -> None:
+        super().__init__(**attrs)
+        self.commands = _LazyCommands([p for p in self.params if p.name in GLOBAL_OPTIONS])
+
+    def list_commands(self, ctx: _click.Context) -> list[str]:
+        return list(COMMANDS)  # Typer's own version builds every command to list them
+
+    def summary(self, ctx: _click.Context, name: str) -> str | None:
+        target = _target(name)
+        if isinstance(target, typer.Typer):
+            return target.info.help if isinstance(target.info.help, str) else ""
+        return inspect.getdoc(target) or ""
 
     def main(self, *args: Any, **kwargs: Any) -> Any:
         # The language from the environment, before any parsing: help and usage errors
@@ -108,18 +191,38 @@ app = typer.Typer(
 )
 
 
+def installed_version(project: str) -> str | None:
+    """An installed project's version, read from the name of its ``.dist-info`` directory
+    (``{name}-{version}.dist-info``, the layout pip and every installer write), the
+    first found along ``sys.path``.  Importing ``importlib.metadata`` would cost more
+    than the rest of ``--version``; it is only the fallback."""
+    wanted = project.lower().replace("-", "_")
+    for entry in sys.path:
+        try:
+            names = os.listdir(entry or ".")
+        except OSError:
+            continue
+        for name in names:
+            stem = name.removesuffix(".dist-info")
+            dist, _, version = stem.partition("-")
+            if stem != name and version and dist.lower().replace(".", "_") == wanted:
+                return version
+    from importlib.metadata import PackageNotFoundError
+    from importlib.metadata import version as metadata_version
+
+    try:
+        return metadata_version(project)
+    except PackageNotFoundError:
+        return None
+
+
 def _version(value: bool) -> None:
     """First line ``onenumber X.Y.Z`` (for scripts), then what it runs on; nothing here
     imports SQLAlchemy."""
     if value:
-        from importlib.metadata import PackageNotFoundError, version
-
         from onenumber_cli.storage.revision import HEAD_REVISION
 
-        try:
-            sqlalchemy = version("sqlalchemy")
-        except PackageNotFoundError:  # pragma: no cover - a broken installation
-            sqlalchemy = "not installed"
+        sqlalchemy = installed_version("sqlalchemy") or "not installed"
         python = ".".join(str(part) for part in sys.version_info[:3])
         typer.echo(f"onenumber {__version__}")
         typer.echo(f"Python {python}, SQLAlchemy {sqlalchemy}, database schema {HEAD_REVISION}")
@@ -162,37 +265,6 @@ def root(
     for name, value in given.items():
         if value is not None and name not in run.flags:
             run.remember(name, value)
-
-
-def _register_commands() -> None:
-    from onenumber_cli.cli.commands import (
-        accounts,
-        audit,
-        batch,
-        check,
-        config,
-        contract,
-        db,
-        demo,
-        devices,
-        status,
-    )
-
-    app.command("status", cls=LocalizedCommand)(status.status)
-    app.command("history", cls=LocalizedCommand)(status.history)
-    app.add_typer(devices.app, name="devices")
-    app.add_typer(contract.option_app, name="option")
-    app.add_typer(contract.service_app, name="service")
-    app.add_typer(accounts.app, name="accounts")
-    app.add_typer(batch.app, name="batch")
-    app.command("audit", cls=LocalizedCommand)(audit.audit)
-    app.command("check", cls=LocalizedCommand)(check.check)
-    app.add_typer(db.app, name="db")
-    app.add_typer(config.app, name="config")
-    app.command("demo", cls=LocalizedCommand)(demo.demo)
-
-
-_register_commands()
 
 
 def main() -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from gettext import gettext as _
 from typing import Any
 
 from typer import _click
@@ -57,8 +58,7 @@ def _localized(command: _click.Command) -> Iterator[None]:
     if not catalog:
         yield
         return
-    targets: list[Any] = [command, *command.params]
-    targets += list(getattr(command, "commands", {}).values())
+    targets: list[Any] = [command, *command.params]  # subcommands: format_commands
     saved = [(target, target.help, getattr(target, "short_help", None)) for target in targets]
     try:
         for target in targets:
@@ -95,4 +95,23 @@ class LocalizedCommand(_LocalizedHelp, TyperCommand):
 
 
 class LocalizedGroup(_LocalizedHelp, TyperGroup):
-    pass
+    def summary(self, ctx: _click.Context, name: str) -> str | None:
+        """The English help a subcommand is listed with (None: not listed)."""
+        command = self.get_command(ctx, name)
+        if command is None or command.hidden:
+            return None
+        return command.short_help or command.help or ""
+
+    def format_commands(self, ctx: _click.Context, formatter: _click.HelpFormatter) -> None:
+        """Click's command list, with each summary in the current language."""
+        entries = [(name, self.summary(ctx, name)) for name in self.list_commands(ctx)]
+        listed = [(name, text) for name, text in entries if text is not None]
+        if not listed:
+            return
+        catalog = help_catalog(get_language())
+        limit = formatter.width - 6 - max(len(name) for name, _text in listed)
+        rows = [(name, _click.utils.make_default_short_help(translate(text, catalog) or "",
+                                                             limit).strip())
+                for name, text in listed]
+        with formatter.section(_("Commands")):
+            formatter.write_dl(rows)

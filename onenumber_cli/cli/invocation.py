@@ -7,14 +7,14 @@ from typing import TYPE_CHECKING, Any
 
 from onenumber_cli.cli.console import terminal
 from onenumber_cli.cli.lazy import lazy_import
-from onenumber_cli.cli.output import Output
-from onenumber_cli.cli.settings import Settings, data_dir, resolve
 from onenumber_cli.i18n import LANGUAGES, language_from_environment, set_language
 
 if TYPE_CHECKING:
     from typer._click import Context
 
     from onenumber_cli import services as services
+    from onenumber_cli.cli.output import Output
+    from onenumber_cli.cli.settings import Settings
     from onenumber_cli.storage import connect
     from onenumber_cli.storage.engine import Database
 else:  # loaded on first use: --help and completion never import SQLAlchemy
@@ -48,6 +48,8 @@ class Invocation:
     @property
     def settings(self) -> Settings:
         if self._settings is None:
+            from onenumber_cli.cli.settings import resolve  # not needed for --help
+
             set_early_language(self.flags.get("lang"))
             self._settings = resolve(self.flags, stdout_tty=terminal.stdout_is_tty())
             set_language(self._settings.lang)
@@ -56,6 +58,8 @@ class Invocation:
     @property
     def out(self) -> Output:
         if self._output is None:
+            from onenumber_cli.cli.output import Output
+
             self._output = Output(self.settings)
         return self._output
 
@@ -64,6 +68,8 @@ class Invocation:
         """The invocation's database, opened once (``db`` commands skip the schema check;
         completion creates nothing)."""
         if self._db is None:
+            from onenumber_cli.cli.settings import data_dir
+
             options: dict[str, Any] = {}
             if self.settings.lock_timeout is not None:
                 options["lock_timeout"] = self.settings.lock_timeout

@@ -11,7 +11,6 @@ Data goes to stdout; messages, warnings and errors to stderr.
 
 from __future__ import annotations
 
-import csv
 import json
 import sys
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -127,6 +126,8 @@ class Output:
 
     def _writer(self) -> Any:
         delimiter = "\t" if self.settings.output == "tsv" else ","
+        import csv
+
         return csv.writer(self.stdout, delimiter=delimiter, lineterminator="\n")
 
     def table(self, rows: Sequence[Sequence[str]], headers: Sequence[str] = (), *,

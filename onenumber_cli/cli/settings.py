@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-import getpass
 import os
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from typing import TYPE_CHECKING, Any
 
 from onenumber_cli.errors import InvalidArgument
 from onenumber_cli.i18n import LANGUAGES, language_from_environment
+
+if TYPE_CHECKING:
+    from zoneinfo import ZoneInfo
 
 OUTPUTS = ("table", "json", "jsonl", "csv", "tsv")
 DEFAULT_TZ = "Asia/Tokyo"
@@ -42,6 +42,8 @@ def data_dir(environ: Mapping[str, str] = os.environ) -> Path:
 def load_config(path: Path) -> dict[str, Any]:
     if not path.exists():
         return {}
+    import tomllib  # only when there is a config file to read
+
     try:
         with path.open("rb") as handle:
             data = tomllib.load(handle)
@@ -70,6 +72,8 @@ class Settings:
 
     @property
     def zone(self) -> ZoneInfo:
+        from zoneinfo import ZoneInfo
+
         return ZoneInfo(self.tz)
 
     @property
@@ -110,6 +114,8 @@ def resolve(flags: Mapping[str, Any], environ: Mapping[str, str] = os.environ, *
         raise InvalidArgument("output", value=settings.output, choices=", ".join(OUTPUTS))
     if settings.lang not in LANGUAGES:
         raise InvalidArgument("lang", value=settings.lang, choices=", ".join(LANGUAGES))
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError  # not needed for --help
+
     try:
         ZoneInfo(settings.tz)
     except (ZoneInfoNotFoundError, ValueError):
@@ -136,6 +142,8 @@ def _lock_timeout(raw: str | None) -> float | None:
 
 
 def _os_user() -> str:
+    import getpass
+
     try:
         return getpass.getuser()
     except (KeyError, OSError):

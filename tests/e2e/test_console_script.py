@@ -71,23 +71,6 @@ def test_module_entry_point_matches_the_script() -> None:
     assert result.stdout == run("--version").stdout
 
 
-def test_help_and_version_do_not_import_the_database_stack() -> None:
-    code = (
-        "import sys\n"
-        "from onenumber_cli.cli.app import app\n"
-        "for args in (['--help'], ['devices', 'register', '--help'], ['--version']):\n"
-        "    try:\n"
-        "        app(args, prog_name='onenumber')\n"
-        "    except SystemExit:\n"
-        "        pass\n"
-        "heavy = sorted(m for m in ('sqlalchemy', 'alembic', 'tabulate') if m in sys.modules)\n"
-        "print('HEAVY=' + ','.join(heavy))\n"
-    )
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                            check=False, timeout=60)
-    assert "HEAVY=\n" in result.stdout, result.stdout + result.stderr
-
-
 def complete(words: str, env: dict[str, str]) -> list[str]:
     """What bash completion would offer for the command line ``words``."""
     parts = words.split(" ")
