@@ -8,9 +8,11 @@ The file is read twice, streaming both times (memory stays flat for millions of 
 2. :func:`apply` runs the rows through the same transaction bodies as single commands.
 
 Modes: by default each row is its own transaction.  ``dry_run`` and ``atomic`` run all
-rows in one transaction with a savepoint per row, so every row is checked against the
-effects of the rows before it; a dry run then rolls back, an atomic run commits only if
-every row succeeded.
+rows in one transaction, so every row is checked against the effects of the rows before
+it; a dry run then rolls back, an atomic run commits only if every row succeeded.  In
+one transaction the rows go by chunks: the chunk's accounts are locked and loaded in two
+statements, its rows run in memory (a refused row is undone there), and its writes go
+out as a few ``executemany`` statements.
 """
 
 from __future__ import annotations
@@ -22,18 +24,19 @@ import secrets
 import sys
 import tempfile
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from dataclasses import asdict, dataclass
+from contextlib import suppress
+from dataclasses import dataclass
 from datetime import UTC, datetime, tzinfo
 from pathlib import Path
 from typing import IO, Any
 
-from sqlalchemy.orm import Session
+from sqlalchemy.engine import Connection
 
 from onenumber_cli import services
-from onenumber_cli.domain.values import Action, parse_time
+from onenumber_cli.domain.values import Action, parse_time, validate_account
 from onenumber_cli.errors import InvalidArgument, InvalidBatch, OneNumberError
 from onenumber_cli.storage.engine import Database
+from onenumber_cli.storage.unit import Tx
 
 FIELDS = ("action", "account", "device", "name", "type", "imei", "at", "multi", "replace")
 REQUIRED_COLUMNS = ("action", "account")
@@ -47,6 +50,7 @@ REQUIRED_FIELDS: dict[str, tuple[str, ...]] = {
     Action.SERVICE_SUBSCRIBE: (),
     Action.SERVICE_CANCEL: (),
 }
+CHUNK_ROWS = 500  # rows whose accounts a one-transaction run locks and loads at once
 _TRUE = {"true", "1", "yes", "y", "on"}
 _FALSE = {"false", "0", "no", "n", "off", ""}
 
@@ -69,7 +73,7 @@ class RowResult:
     device_id: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        return dict(vars(self))  # flat fields; asdict() would deep-copy ``error``
 
 
 @dataclass
@@ -236,7 +240,7 @@ def _flag(row: Row, name: str) -> bool:
 
 
 def operation(row: Row, actor: services.Actor, tz: tzinfo
-              ) -> Callable[[Session], services.ChangeResult]:
+              ) -> Callable[[Tx], services.ChangeResult]:
     """The transaction body for one row; raises a row error for a malformed row."""
     action, account = _text(row, "action"), _text(row, "account")
     if action not in REQUIRED_FIELDS:
@@ -310,54 +314,61 @@ def apply(db: Database, source: Callable[[], Iterator[Row]], actor: services.Act
         if stop():
             raise Stopped()
         try:
-            yield _success(row, db.write(operation(row, actor, tz)))
+            yield _success(row, db.write(services.in_transaction(operation(row, actor, tz))))
         except OneNumberError as error:
             yield _failure(row, error)
 
 
-@contextmanager
-def _savepoint(session: Session) -> Iterator[None]:
-    """One row's savepoint, as plain SQL: the ORM's begin_nested() compiles its
-    statements afresh for every row, which costs more than the row itself.  On a
-    refused row everything since the savepoint is undone and the session forgets its
-    objects (the caller expunges them), so nothing of the row survives."""
-    connection = session.connection()
-    session.flush()
-    connection.exec_driver_sql("SAVEPOINT onenumber_row")
-    try:
-        yield
-        session.flush()
-    except OneNumberError:
-        session.expunge_all()
-        connection.exec_driver_sql("ROLLBACK TO SAVEPOINT onenumber_row")
-        raise
-    connection.exec_driver_sql("RELEASE SAVEPOINT onenumber_row")
+def _chunks(source: Iterator[Row], size: int) -> Iterator[list[Row]]:
+    chunk: list[Row] = []
+    for row in source:
+        chunk.append(row)
+        if len(chunk) == size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def _accounts(chunk: list[Row]) -> set[str]:
+    """The well-formed account ids of a chunk (a malformed one fails in its own row)."""
+    found = set()
+    for row in chunk:
+        account = row.fields.get("account")
+        if isinstance(account, str):
+            with suppress(OneNumberError):
+                found.add(validate_account(account))
+    return found
 
 
 def _single_transaction(db: Database, source: Callable[[], Iterator[Row]],
                         actor: services.Actor, tz: tzinfo, *, dry_run: bool,
                         stop: Callable[[], bool]) -> Iterator[RowResult]:
-    """All rows in one transaction, a savepoint per row.  Results are buffered in a
-    temporary file until the transaction's outcome is known, then yielded."""
+    """All rows in one transaction, chunk by chunk.  Results are buffered in a temporary
+    file until the transaction's outcome is known, then yielded."""
     with tempfile.TemporaryFile("w+", encoding="utf-8") as buffer:
 
-        def work(session: Session) -> bool:
+        def work(connection: Connection) -> bool:
             buffer.seek(0)
             buffer.truncate()
             failed = False
-            for row in source():
-                if stop():
-                    raise Stopped()  # leaving db.write rolls the whole transaction back
-                try:
-                    body = operation(row, actor, tz)
-                    with _savepoint(session):
-                        result = _success(row, body(session))
-                except OneNumberError as error:
-                    result, failed = _failure(row, error), True
-                session.expunge_all()  # keep memory flat: the rows are in the database
-                buffer.write(json.dumps(result.to_dict(), ensure_ascii=False) + "\n")
+            tx = Tx(connection)
+            for chunk in _chunks(source(), CHUNK_ROWS):
+                tx.load(_accounts(chunk))
+                for row in chunk:
+                    if stop():
+                        raise Stopped()  # leaving db.write rolls the whole transaction back
+                    try:
+                        body = operation(row, actor, tz)
+                        with tx.row():
+                            result = _success(row, body(tx))
+                    except OneNumberError as error:
+                        result, failed = _failure(row, error), True
+                    buffer.write(json.dumps(result.to_dict(), ensure_ascii=False) + "\n")
+                tx.flush()
+                tx.forget()  # keep memory flat: the chunk's rows are in the database
             if failed or dry_run:
-                session.rollback()
+                connection.rollback()
                 return False
             return True
 

@@ -4,18 +4,23 @@ Each changing function runs in one transaction (:meth:`Database.write`): lock th
 contract row, load a :class:`~onenumber_cli.domain.contract.ContractState`, let the
 domain rules decide, apply the change, append history and one audit record.  Inputs
 are plain values; results are plain dataclasses; refusals are typed errors.
+
+A change body (``*_in``) works on a :class:`~onenumber_cli.storage.unit.Tx`: it decides
+everything (and may refuse) before it changes anything, and changes only through the
+``Tx``, which writes with Core statements and can undo a refused batch row.
 """
 
 from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable, Iterator
-from dataclasses import asdict, dataclass, field
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.engine import Connection
 
 from onenumber_cli.domain import contract as rules
 from onenumber_cli.domain.imei import validate_imei
@@ -37,7 +42,8 @@ from onenumber_cli.errors import (
 )
 from onenumber_cli.storage import queries
 from onenumber_cli.storage.engine import Database
-from onenumber_cli.storage.models import AuditRecord, Contract, Device, HistoryEvent
+from onenumber_cli.storage.models import Contract
+from onenumber_cli.storage.unit import Account, ContractRow, DeviceRow, Tx, could_be_device_id
 
 
 def utcnow() -> datetime:
@@ -55,11 +61,21 @@ class Actor:
     batch_id: str | None = None
 
 
+def _plain(value: Any) -> Any:
+    if isinstance(value, _Record):
+        return value.to_dict()
+    if isinstance(value, list):
+        return [_plain(item) for item in value]
+    return value
+
+
 class _Record:
-    """Plain result types: ``to_dict`` gives their machine output fields."""
+    """Plain result types: ``to_dict`` gives their machine output fields (nested results
+    converted too; other values shared, not copied: ``dataclasses.asdict`` deep-copies
+    and costs more than a batch row's rules)."""
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)  # type: ignore[call-overload, no-any-return]
+        return {name: _plain(value) for name, value in vars(self).items()}
 
 
 @dataclass(frozen=True)
@@ -73,7 +89,7 @@ class DeviceView(_Record):
     unregistered_at: datetime | None = None
 
     @classmethod
-    def of(cls, device: Device) -> DeviceView:
+    def of(cls, device: DeviceRow) -> DeviceView:
         return cls(device.id, device.slot, device.name, device.type, device.imei,
                    device.registered_at, device.unregistered_at)
 
@@ -92,7 +108,7 @@ class ContractView(_Record):
     devices: list[DeviceView]
 
     @classmethod
-    def of(cls, contract: Contract, devices: list[Device]) -> ContractView:
+    def of(cls, contract: ContractRow, devices: list[DeviceRow]) -> ContractView:
         return cls(contract.account, contract.status, contract.plan,
                    Plan(contract.plan).capacity, len(devices),
                    [DeviceView.of(d) for d in devices])
@@ -130,7 +146,7 @@ class AccountSummary(_Record):
 
 
 @dataclass(frozen=True)
-class ChangeResult:
+class ChangeResult(_Record):
     """What a changing command did (or, with ``dry_run``, would do)."""
 
     action: str
@@ -143,7 +159,7 @@ class ChangeResult:
     dry_run: bool = False
 
     def to_dict(self) -> dict[str, Any]:
-        data = asdict(self)
+        data = super().to_dict()
         if self.device is None:
             del data["device"]
         return data
@@ -152,18 +168,19 @@ class ChangeResult:
 # --- helpers inside a write transaction --------------------------------------------
 
 
-def _state(contract: Contract, registered: list[Device]) -> rules.ContractState:
+def _state(account: Account) -> rules.ContractState:
+    contract = account.contract
     return rules.ContractState(
         account=contract.account,
         status=Status(contract.status),
         plan=Plan(contract.plan),
-        registered=[rules.DeviceRef(d.id, d.slot or 0, d.name) for d in registered],
+        registered=[rules.DeviceRef(d.id, d.slot or 0, d.name) for d in account.registered],
     )
 
 
-def _snapshot(device: Device | DeviceView) -> dict[str, Any]:
+def _snapshot(device: DeviceRow | DeviceView) -> dict[str, Any]:
     """A device as JSON-ready data for the audit log's before/after values."""
-    view = DeviceView.of(device) if isinstance(device, Device) else device
+    view = DeviceView.of(device) if isinstance(device, DeviceRow) else device
     data = view.to_dict()
     for key in ("registered_at", "unregistered_at"):
         if data[key] is not None:
@@ -171,91 +188,80 @@ def _snapshot(device: Device | DeviceView) -> dict[str, Any]:
     return data
 
 
-def _record(session: Session, actor: Actor, action: str, account: str, *,
+def _record(tx: Tx, actor: Actor, action: str, account: str, *,
             device_id: str | None = None, before: Any = None, after: Any = None) -> None:
-    session.add(AuditRecord(at=utcnow(), operator=actor.operator, action=action,
-                            account=account, device_id=device_id, before=before,
-                            after=after, batch_id=actor.batch_id))
+    tx.add_audit(at=utcnow(), operator=actor.operator, action=action, account=account,
+                 device_id=device_id, before=before, after=after, batch_id=actor.batch_id)
 
 
-def _event(session: Session, event: Event, device: Device, at: datetime) -> None:
-    session.add(HistoryEvent(account=device.account, event=event.value, at=at,
-                             device_id=device.id, name=device.name, type=device.type,
-                             imei=device.imei))
-
-
-def _unregister(session: Session, device: Device, at: datetime) -> DeviceView:
+def _unregister(tx: Tx, device: DeviceRow, at: datetime) -> DeviceView:
     view = DeviceView.of(device)
-    device.slot = None
-    device.unregistered_at = at
-    _event(session, Event.UNREGISTER, device, at)
-    session.flush()  # free the slot and the name key before anything takes them
+    tx.change_device(device, slot=None, unregistered_at=at)
+    tx.add_history(Event.UNREGISTER, device, at)
     return view
 
 
-def _resolve(session: Session, account: str, ref: str,
-             registered: list[Device] | None = None) -> Device:
+def _resolve(tx: Tx, account: Account, ref: str) -> DeviceRow:
     """DEVICE = id, IMEI or current name.  An id always wins (an unregistered device too);
-    otherwise the IMEI or name must designate exactly one registered device.
-
-    ``registered`` (the account's registered devices, already loaded under the lock)
-    answers the common case without another query.
-    """
-    if registered is None:
-        registered = queries.registered_devices(session, account)
+    otherwise the IMEI or name must designate exactly one registered device."""
+    name = account.contract.account
+    registered = account.registered
     by_id = next((d for d in registered if d.id == ref), None)
-    if by_id is None and queries.could_be_device_id(ref):
-        by_id = queries.device_by_id(session, account, ref)
+    if by_id is None and could_be_device_id(ref):
+        by_id = tx.device(name, ref)
     if by_id is not None:
         return by_id
     key = name_key(ref)
     others = [d for d in registered if d.imei == ref or d.name_key == key]
     if not others:
-        raise DeviceNotFound(account=account, device=ref)
+        raise DeviceNotFound(account=name, device=ref)
     if len(others) > 1:
         ids = ", ".join(d.id for d in others)
-        raise AmbiguousDevice(account=account, device=ref, ids=ids,
+        raise AmbiguousDevice(account=name, device=ref, ids=ids,
                               details=[d.id for d in others])
     return others[0]
 
 
-def _touch(contract: Contract) -> None:
-    contract.updated_at = utcnow()
+def _touch(tx: Tx, account: Account, **changes: Any) -> None:
+    tx.change_contract(account, updated_at=utcnow(), **changes)
 
 
-@dataclass
-class _Locked:
-    """One account inside a change transaction: its locked contract and its devices."""
-
-    contract: Contract
-    registered: list[Device]
-
-    @property
-    def state(self) -> rules.ContractState:
-        return _state(self.contract, self.registered)
-
-    def result(self, action: str, changed: bool, device: Device | DeviceView | None = None,
-               removed: list[DeviceView] | None = None) -> ChangeResult:
-        view = DeviceView.of(device) if isinstance(device, Device) else device
-        return ChangeResult(action=action, account=self.contract.account, changed=changed,
-                            plan=self.contract.plan, status=self.contract.status,
-                            device=view, removed=removed or [])
+def _result(account: Account, action: str, changed: bool,
+            device: DeviceRow | DeviceView | None = None,
+            removed: list[DeviceView] | None = None) -> ChangeResult:
+    view = DeviceView.of(device) if isinstance(device, DeviceRow) else device
+    contract = account.contract
+    return ChangeResult(action=action, account=contract.account, changed=changed,
+                        plan=contract.plan, status=contract.status, device=view,
+                        removed=removed or [])
 
 
-def _lock(session: Session, account: str) -> _Locked:
+def _lock(tx: Tx, account: str) -> Account:
     """Validate the account id, lock its contract row (R12) and load its devices."""
-    contract = queries.lock_contract(session, validate_account(account))
-    return _Locked(contract, queries.registered_devices(session, account))
+    found = tx.account(validate_account(account))
+    if found is None:
+        raise AccountNotFound(account=account)
+    return found
 
 
 # --- reads -----------------------------------------------------------------------------
 
 
-def get_status(db: Database, account: str) -> ContractView:
+@contextmanager
+def _reading(db: Database, account: str) -> Iterator[tuple[Tx, Account]]:
+    """One account, read (not locked) the way a change transaction loads it."""
     validate_account(account)
-    with db.reading() as session:
-        contract = queries.get_contract(session, account)
-        return ContractView.of(contract, queries.registered_devices(session, account))
+    with db.connected() as connection:
+        tx = Tx(connection, lock=False)
+        found = tx.account(account)
+        if found is None:
+            raise AccountNotFound(account=account)
+        yield tx, found
+
+
+def get_status(db: Database, account: str) -> ContractView:
+    with _reading(db, account) as (_tx, found):
+        return ContractView.of(found.contract, found.registered)
 
 
 def list_devices(db: Database, account: str) -> list[DeviceView]:
@@ -263,10 +269,8 @@ def list_devices(db: Database, account: str) -> list[DeviceView]:
 
 
 def show_device(db: Database, account: str, device: str) -> DeviceView:
-    validate_account(account)
-    with db.reading() as session:
-        queries.get_contract(session, account)
-        return DeviceView.of(_resolve(session, account, device))
+    with _reading(db, account) as (tx, found):
+        return DeviceView.of(_resolve(tx, found, device))
 
 
 def history(db: Database, account: str, *, since: datetime | None = None,
@@ -307,11 +311,11 @@ def complete_accounts(db: Database, prefix: str, limit: int = 20) -> list[str]:
 def complete_devices(db: Database, account: str, prefix: str, limit: int = 20) -> list[str]:
     """Ids and names of the account's registered devices that start with ``prefix``
     (case-sensitive, as Typer filters suggestions by prefix itself)."""
-    with db.reading() as session:
-        devices = queries.registered_devices(session, account)
-    found = [d.id for d in devices if d.id.startswith(prefix)]
-    found += [d.name for d in devices if d.name.startswith(prefix)]
-    return found[:limit]
+    with _reading(db, account) as (_tx, found):
+        devices = found.registered
+    found_ids = [d.id for d in devices if d.id.startswith(prefix)]
+    found_names = [d.name for d in devices if d.name.startswith(prefix)]
+    return (found_ids + found_names)[:limit]
 
 
 def list_audit(db: Database, account: str | None = None, *, since: datetime | None = None,
@@ -333,11 +337,11 @@ def list_audit(db: Database, account: str | None = None, *, since: datetime | No
 
 # --- changes -------------------------------------------------------------------------
 #
-# Each ``*_in`` function is the body of one change transaction: session in, result out.
+# Each ``*_in`` function is the body of one change transaction: Tx in, result out.
 # The public functions run one body per transaction; a batch can run several in one.
 
 
-def register_in(session: Session, actor: Actor, account: str, device_type: str, *,
+def register_in(tx: Tx, actor: Actor, account: str, device_type: str, *,
                 name: str | None = None, imei: str | None = None,
                 at: datetime | None = None, replace: bool = False) -> ChangeResult:
     """Register a device in the lowest free slot (R1, R2, R3, R4)."""
@@ -345,9 +349,10 @@ def register_in(session: Session, actor: Actor, account: str, device_type: str, 
     name = validate_name(name) if name is not None else None
     imei = validate_imei(imei) if imei is not None else None
     when = at or utcnow()
-    locked = _lock(session, account)
-    leaving = {ref.id for ref in rules.plan_registration(locked.state, replace=replace)}
-    staying = [d for d in locked.registered if d.id not in leaving]
+    locked = _lock(tx, account)
+    registered = locked.registered
+    leaving = {ref.id for ref in rules.plan_registration(_state(locked), replace=replace)}
+    staying = [d for d in registered if d.id not in leaving]
     taken = {d.name_key: d.name for d in staying}
     if name is None:
         name = default_name(device_type, taken)
@@ -356,126 +361,132 @@ def register_in(session: Session, actor: Actor, account: str, device_type: str, 
     ensure_unique(name, taken)
     if imei is not None and any(d.imei == imei for d in staying):
         raise DuplicateImei(account=account, imei=imei)
-    removed = [_unregister(session, d, when) for d in locked.registered if d.id in leaving]
     slot = rules.lowest_free_slot({d.slot for d in staying if d.slot is not None},
                                   Plan(locked.contract.plan).capacity)
     assert slot is not None, "plan_registration guarantees a free slot"
-    device = Device(id=queries.new_device_id(session), account=account, slot=slot, name=name,
-                    name_key=name_key(name), type=device_type, imei=imei, registered_at=when)
-    session.add(device)
-    _event(session, Event.REGISTER, device, when)
-    _touch(locked.contract)
+    removed = [_unregister(tx, d, when) for d in registered if d.id in leaving]
+    device = DeviceRow(id=tx.new_device_id(), account=account, slot=slot, name=name,
+                       name_key=name_key(name), type=device_type, imei=imei,
+                       registered_at=when)
+    tx.add_device(locked, device)
+    tx.add_history(Event.REGISTER, device, when)
+    _touch(tx, locked)
     before = {"replaced": [_snapshot(v) for v in removed]} if removed else None
-    _record(session, actor, Action.REGISTER, account, device_id=device.id, before=before,
+    _record(tx, actor, Action.REGISTER, account, device_id=device.id, before=before,
             after=_snapshot(device))
-    return locked.result(Action.REGISTER, True, device, removed)
+    return _result(locked, Action.REGISTER, True, device, removed)
 
 
-def rename_in(session: Session, actor: Actor, account: str, device: str,
+def rename_in(tx: Tx, actor: Actor, account: str, device: str,
               new_name: str) -> ChangeResult:
     """Change a registered device's name (R3; the only field that ever changes, R5)."""
     new_name = validate_name(new_name)
-    locked = _lock(session, account)
-    target = _resolve(session, account, device, locked.registered)
+    locked = _lock(tx, account)
+    target = _resolve(tx, locked, device)
     if target.name == new_name:  # its own current name: a no-op, so re-runs succeed
-        return locked.result(Action.RENAME, False, target)
-    rules.check_rename(locked.state, target.id)
-    ensure_unique(new_name, {d.name_key: d.name for d in locked.registered if d.id != target.id})
+        return _result(locked, Action.RENAME, False, target)
+    rules.check_rename(_state(locked), target.id)
+    ensure_unique(new_name, {d.name_key: d.name for d in locked.registered
+                             if d.id != target.id})
     old = target.name
-    target.name, target.name_key = new_name, name_key(new_name)
-    _touch(locked.contract)
-    _record(session, actor, Action.RENAME, account, device_id=target.id,
+    tx.change_device(target, name=new_name, name_key=name_key(new_name))
+    _touch(tx, locked)
+    _record(tx, actor, Action.RENAME, account, device_id=target.id,
             before={"name": old}, after={"name": new_name})
-    return locked.result(Action.RENAME, True, target)
+    return _result(locked, Action.RENAME, True, target)
 
 
-def unregister_in(session: Session, actor: Actor, account: str, device: str, *,
+def unregister_in(tx: Tx, actor: Actor, account: str, device: str, *,
                   at: datetime | None = None) -> ChangeResult:
     """Remove a device's registration (R6); an already unregistered device is a no-op."""
-    locked = _lock(session, account)
-    target = _resolve(session, account, device, locked.registered)
-    if not rules.check_unregister(locked.state, target.id):
-        return locked.result(Action.UNREGISTER, False, target)
-    view = _unregister(session, target, at or utcnow())
-    _touch(locked.contract)
-    _record(session, actor, Action.UNREGISTER, account, device_id=target.id,
+    locked = _lock(tx, account)
+    target = _resolve(tx, locked, device)
+    if not rules.check_unregister(_state(locked), target.id):
+        return _result(locked, Action.UNREGISTER, False, target)
+    view = _unregister(tx, target, at or utcnow())
+    _touch(tx, locked)
+    _record(tx, actor, Action.UNREGISTER, account, device_id=target.id,
             before=_snapshot(view), after=None)
-    return locked.result(Action.UNREGISTER, True, target)
+    return _result(locked, Action.UNREGISTER, True, target)
 
 
-def option_subscribe_in(session: Session, actor: Actor, account: str) -> ChangeResult:
+def option_subscribe_in(tx: Tx, actor: Actor, account: str) -> ChangeResult:
     """R7: one-number -> one-number+multi; a no-op when already subscribed."""
-    locked = _lock(session, account)
-    if not rules.check_option_subscribe(locked.state):
-        return locked.result(Action.OPTION_SUBSCRIBE, False)
-    locked.contract.plan = Plan.MULTI.value
-    _touch(locked.contract)
-    _record(session, actor, Action.OPTION_SUBSCRIBE, account,
+    locked = _lock(tx, account)
+    if not rules.check_option_subscribe(_state(locked)):
+        return _result(locked, Action.OPTION_SUBSCRIBE, False)
+    _touch(tx, locked, plan=Plan.MULTI.value)
+    _record(tx, actor, Action.OPTION_SUBSCRIBE, account,
             before={"plan": Plan.ONE_NUMBER.value}, after={"plan": Plan.MULTI.value})
-    return locked.result(Action.OPTION_SUBSCRIBE, True)
+    return _result(locked, Action.OPTION_SUBSCRIBE, True)
 
 
-def option_cancel_in(session: Session, actor: Actor, account: str) -> ChangeResult:
+def option_cancel_in(tx: Tx, actor: Actor, account: str) -> ChangeResult:
     """R8: back to one-number; the remaining device (if any) moves to slot 1."""
-    locked = _lock(session, account)
-    if not rules.check_option_cancel(locked.state):
-        return locked.result(Action.OPTION_CANCEL, False)
-    locked.contract.plan = Plan.ONE_NUMBER.value
-    moved = locked.registered[0] if locked.registered else None
-    if moved is not None:
-        moved.slot = 1
-    _touch(locked.contract)
-    _record(session, actor, Action.OPTION_CANCEL, account, device_id=moved.id if moved else None,
+    locked = _lock(tx, account)
+    if not rules.check_option_cancel(_state(locked)):
+        return _result(locked, Action.OPTION_CANCEL, False)
+    registered = locked.registered
+    moved = registered[0] if registered else None
+    if moved is not None and moved.slot != 1:
+        tx.change_device(moved, slot=1)
+    _touch(tx, locked, plan=Plan.ONE_NUMBER.value)
+    _record(tx, actor, Action.OPTION_CANCEL, account, device_id=moved.id if moved else None,
             before={"plan": Plan.MULTI.value}, after={"plan": Plan.ONE_NUMBER.value})
-    return locked.result(Action.OPTION_CANCEL, True, moved)
+    return _result(locked, Action.OPTION_CANCEL, True, moved)
 
 
-def service_subscribe_in(session: Session, actor: Actor, account: str, *,
+def service_subscribe_in(tx: Tx, actor: Actor, account: str, *,
                          multi: bool = False) -> ChangeResult:
     """R9: create the account's contract, or reactivate a cancelled one (history kept)."""
     plan = Plan.MULTI if multi else Plan.ONE_NUMBER
-    try:
-        locked: _Locked | None = _lock(session, account)
-    except AccountNotFound:
-        locked = None
-    if locked is not None and not rules.check_service_subscribe(locked.state, plan):
-        return locked.result(Action.SERVICE_SUBSCRIBE, False)
-    now = utcnow()
+    locked = tx.account(validate_account(account))
+    if locked is not None and not rules.check_service_subscribe(_state(locked), plan):
+        return _result(locked, Action.SERVICE_SUBSCRIBE, False)
     if locked is None:
-        contract = Contract(account=account, status=Status.ACTIVE.value, plan=plan.value,
-                            created_at=now, updated_at=now)
-        session.add(contract)
-        locked, before = _Locked(contract, []), None
+        now = utcnow()
+        locked = tx.add_account(ContractRow(account=account, status=Status.ACTIVE.value,
+                                            plan=plan.value, created_at=now, updated_at=now))
+        before = None
     else:
         before = {"status": locked.contract.status, "plan": locked.contract.plan}
-        locked.contract.status, locked.contract.plan = Status.ACTIVE.value, plan.value
-        _touch(locked.contract)
-    _record(session, actor, Action.SERVICE_SUBSCRIBE, account, before=before,
+        _touch(tx, locked, status=Status.ACTIVE.value, plan=plan.value)
+    _record(tx, actor, Action.SERVICE_SUBSCRIBE, account, before=before,
             after={"status": Status.ACTIVE.value, "plan": plan.value})
-    return locked.result(Action.SERVICE_SUBSCRIBE, True)
+    return _result(locked, Action.SERVICE_SUBSCRIBE, True)
 
 
-def service_cancel_in(session: Session, actor: Actor, account: str) -> ChangeResult:
+def service_cancel_in(tx: Tx, actor: Actor, account: str) -> ChangeResult:
     """R10: unregister the remaining device, end the option, cancel the contract."""
-    locked = _lock(session, account)
-    if not rules.check_service_cancel(locked.state):
-        return locked.result(Action.SERVICE_CANCEL, False)
+    locked = _lock(tx, account)
+    if not rules.check_service_cancel(_state(locked)):
+        return _result(locked, Action.SERVICE_CANCEL, False)
     contract = locked.contract
-    removed = [_unregister(session, d, utcnow()) for d in locked.registered]
-    before = {"status": contract.status, "plan": contract.plan,
-              "devices": [_snapshot(v) for v in removed]}
-    contract.status, contract.plan = Status.CANCELLED.value, Plan.ONE_NUMBER.value
-    _touch(contract)
-    _record(session, actor, Action.SERVICE_CANCEL, account,
-            device_id=removed[0].id if removed else None, before=before,
+    before_state = {"status": contract.status, "plan": contract.plan}
+    removed = [_unregister(tx, d, utcnow()) for d in locked.registered]
+    _touch(tx, locked, status=Status.CANCELLED.value, plan=Plan.ONE_NUMBER.value)
+    _record(tx, actor, Action.SERVICE_CANCEL, account,
+            device_id=removed[0].id if removed else None,
+            before={**before_state, "devices": [_snapshot(v) for v in removed]},
             after={"status": contract.status, "plan": contract.plan})
-    return locked.result(Action.SERVICE_CANCEL, True, removed=removed)
+    return _result(locked, Action.SERVICE_CANCEL, True, removed=removed)
 
 
-def _write(db: Database, body: Callable[[Session], ChangeResult],
-           dry_run: bool) -> ChangeResult:
+def in_transaction(body: Callable[[Tx], ChangeResult]) -> Callable[[Connection], ChangeResult]:
+    """A change body as the work of one :meth:`Database.write` transaction."""
+
+    def work(connection: Connection) -> ChangeResult:
+        tx = Tx(connection)
+        result = body(tx)
+        tx.flush()
+        return result
+
+    return work
+
+
+def _write(db: Database, body: Callable[[Tx], ChangeResult], dry_run: bool) -> ChangeResult:
     """One change in its own transaction (rolled back after checking, for a dry run)."""
-    result = db.write(body, dry_run=dry_run)
+    result = db.write(in_transaction(body), dry_run=dry_run)
     return dataclasses.replace(result, dry_run=True) if dry_run else result
 
 

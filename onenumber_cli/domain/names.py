@@ -10,6 +10,7 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 
 from onenumber_cli.errors import DuplicateName, InvalidName
 from onenumber_cli.i18n import t
@@ -50,6 +51,7 @@ def in_jis(char: str) -> bool:
     return True
 
 
+@lru_cache(maxsize=8192)  # names are checked by the million, from a few thousand characters
 def is_name_char(char: str) -> bool:
     """A character that may appear anywhere in a name (spaces aside)."""
     if char in SYMBOLS:

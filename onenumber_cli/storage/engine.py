@@ -201,17 +201,28 @@ class Database:
             raise outcome from None
 
     @contextmanager
+    def connected(self) -> Iterator[Connection]:
+        """A connection in a read transaction (one snapshot); rolled back, never committed.
+        The transaction is begun explicitly: statements may run on the DBAPI cursor
+        (see :mod:`onenumber_cli.storage.unit`), which SQLAlchemy's autobegin does not see."""
+        with self.translate_errors(), self.engine.connect() as connection:
+            connection.begin()
+            yield connection
+
+    @contextmanager
     def reading(self) -> Iterator[Session]:
         """A read-only session; it is rolled back, never committed."""
         with self.translate_errors(), Session(self.engine) as session:
             yield session
 
-    def write(self, work: Callable[[Session], T], *, dry_run: bool = False) -> T:
+    def write(self, work: Callable[[Connection], T], *, dry_run: bool = False) -> T:
         """Run ``work`` in one write transaction, retried on lost races.
 
         Everything ``work`` does (the change, its history and its audit record) commits
         together or not at all (R11).  With ``dry_run`` every statement runs, so the
         rules and the database constraints are checked for real, then it rolls back.
+        ``work`` may roll back itself (an atomic batch with a refused row); then there
+        is nothing left to commit.
         """
         last = ""
         for attempt in range(1, MAX_ATTEMPTS + 1):
@@ -223,15 +234,15 @@ class Database:
                     time.sleep(random.uniform(0.01, 0.05) * attempt)
         raise Conflict("retries", attempts=MAX_ATTEMPTS, detail=_first_line(last, self.url))
 
-    def _attempt(self, work: Callable[[Session], T], dry_run: bool) -> T:
-        with Session(self._writer) as session:
+    def _attempt(self, work: Callable[[Connection], T], dry_run: bool) -> T:
+        with self._writer.connect() as connection:
             try:
-                result = work(session)
-                session.flush()
+                connection.begin()  # BEGIN IMMEDIATE / lock_timeout, before any statement
+                result = work(connection)
                 if dry_run:
-                    session.rollback()
+                    connection.rollback()
                 else:
-                    session.commit()
+                    connection.commit()
                 return result
-            except DBAPIError as exc:  # leaving the with-block rolls the session back
+            except DBAPIError as exc:  # leaving the with-block rolls the transaction back
                 raise classify(exc, self.url) from None

@@ -1,8 +1,8 @@
-"""The statements the services need, including the locking read of R12."""
+"""The statements of the read-only listings (the change transactions' own are in
+:mod:`onenumber_cli.storage.unit`)."""
 
 from __future__ import annotations
 
-import secrets
 from datetime import datetime
 
 from sqlalchemy import ScalarSelect, Select, func, select
@@ -11,55 +11,12 @@ from sqlalchemy.orm import Session
 from onenumber_cli.errors import AccountNotFound
 from onenumber_cli.storage.models import AuditRecord, Contract, Device, HistoryEvent
 
-_ID_ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz"  # Crockford base32, lower case
-ID_LENGTH = 8
-
-
-def lock_contract(session: Session, account: str) -> Contract:
-    """The contract row, locked until the transaction ends (FOR UPDATE on PostgreSQL;
-    SQLite's BEGIN IMMEDIATE already holds the database's write lock)."""
-    contract = session.scalars(
-        select(Contract).where(Contract.account == account).with_for_update()
-    ).one_or_none()
-    if contract is None:
-        raise AccountNotFound(account=account)
-    return contract
-
 
 def get_contract(session: Session, account: str) -> Contract:
     contract = session.get(Contract, account)
     if contract is None:
         raise AccountNotFound(account=account)
     return contract
-
-
-def registered_devices(session: Session, account: str) -> list[Device]:
-    return list(
-        session.scalars(
-            select(Device)
-            .where(Device.account == account, Device.slot.is_not(None))
-            .order_by(Device.slot)
-        )
-    )
-
-
-def could_be_device_id(text: str) -> bool:
-    """Whether ``text`` has the form of a device id (saves a query for names)."""
-    return len(text) == ID_LENGTH and all(c in _ID_ALPHABET for c in text)
-
-
-def device_by_id(session: Session, account: str, device_id: str) -> Device | None:
-    return session.scalars(
-        select(Device).where(Device.account == account, Device.id == device_id)
-    ).one_or_none()
-
-
-def new_device_id(session: Session) -> str:
-    """A short random id, never reused (ids are never deleted, and we check)."""
-    while True:
-        candidate = "".join(secrets.choice(_ID_ALPHABET) for _ in range(ID_LENGTH))
-        if session.get(Device, candidate) is None:
-            return candidate
 
 
 def history_query(
