@@ -13,7 +13,7 @@ everything (and may refuse) before it changes anything, and changes only through
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -108,7 +108,7 @@ class ContractView(_Record):
     devices: list[DeviceView]
 
     @classmethod
-    def of(cls, contract: ContractRow, devices: list[DeviceRow]) -> ContractView:
+    def of(cls, contract: ContractRow, devices: Sequence[DeviceRow]) -> ContractView:
         return cls(contract.account, contract.status, contract.plan,
                    Plan(contract.plan).capacity, len(devices),
                    [DeviceView.of(d) for d in devices])

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 import random
+import sqlite3
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -128,7 +129,14 @@ def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
 
 def _sqlite_on_begin(conn: Connection) -> None:
     write = conn.get_execution_options().get("onenumber_write", False)
-    conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+    statement = "BEGIN IMMEDIATE" if write else "BEGIN"
+    # On the DBAPI connection: one per transaction, and exec_driver_sql would cost
+    # more than SQLite's own BEGIN.  A failure (the lock not granted within the busy
+    # timeout) becomes SQLAlchemy's error type, as it would there.
+    try:
+        conn.connection.driver_connection.execute(statement)  # type: ignore[union-attr]
+    except sqlite3.Error as exc:
+        raise DBAPIError.instance(statement, (), exc, sqlite3.Error) from exc
 
 
 def _postgres_on_begin(lock_timeout: float, conn: Connection) -> None:

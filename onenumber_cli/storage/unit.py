@@ -97,9 +97,12 @@ _INSERT_AUDIT = _adding(_AUDIT, _AUDIT_FIELDS)
 
 _CONTRACT_COLUMNS = [_CONTRACTS.c[name] for name in CONTRACT_FIELDS]
 _DEVICE_COLUMNS = [_DEVICES.c[name] for name in DEVICE_FIELDS]
-# One account (a single change) or many (a chunk of batch rows, an expanding IN).
+# One account (a single change) or many (a chunk of batch rows): LOAD_SIZE placeholders,
+# the list padded by repeating its last account, so that one compiled statement serves
+# every chunk (an expanding IN would be rendered afresh for each size).
+LOAD_SIZE = 500
 _ONE: BindParameter[str] = bindparam("account")
-_MANY: BindParameter[list[str]] = bindparam("accounts", expanding=True)
+_MANY: list[BindParameter[str]] = [bindparam(f"a{i}") for i in range(LOAD_SIZE)]
 _READ_CONTRACT = select(*_CONTRACT_COLUMNS).where(_CONTRACTS.c.account == _ONE)
 _READ_CONTRACTS = (select(*_CONTRACT_COLUMNS).where(_CONTRACTS.c.account.in_(_MANY))
                    .order_by(_CONTRACTS.c.account))  # one lock order: no deadlock between us
@@ -132,20 +135,21 @@ class _Prepared:
     def __init__(self, statement: Statement, dialect: Dialect) -> None:
         compiled = statement.compile(dialect=dialect)
         self.sql = compiled.string
-        self.order = list(compiled.positiontup or ()) if compiled.positional else None
-        self.binds = [(name, processor) for name, bind in compiled.binds.items()
-                      if (processor := bind.type.dialect_impl(dialect).bind_processor(dialect))]
+        self.positional = compiled.positional
+        self.names = list(compiled.positiontup or ()) if self.positional else list(compiled.binds)
+        self.binds = [(name, compiled.binds[name].type.dialect_impl(dialect)
+                       .bind_processor(dialect)) for name in self.names]
         columns = getattr(statement, "selected_columns", ())
         self.results = [(index, processor) for index, column in enumerate(columns)
                         if (processor := column.type.dialect_impl(dialect)
                             .result_processor(dialect, None))]
 
     def parameters(self, values: dict[str, Any]) -> Any:
-        if self.binds:
-            values = dict(values)
-            for name, processor in self.binds:
-                values[name] = processor(values[name])
-        return tuple(values[name] for name in self.order) if self.order is not None else values
+        """The driver's parameters: a tuple in placeholder order, or a dict by name."""
+        processed = [values[name] if processor is None else processor(values[name])
+                     for name, processor in self.binds]
+        return tuple(processed) if self.positional else dict(zip(self.names, processed,
+                                                                  strict=True))
 
     def row(self, raw: Sequence[Any]) -> tuple[Any, ...]:
         if not self.results:
@@ -166,12 +170,18 @@ class Account:
 
     contract: ContractRow
     devices: list[DeviceRow] = field(default_factory=list)
+    _registered: tuple[DeviceRow, ...] | None = field(default=None, repr=False)
 
     @property
-    def registered(self) -> list[DeviceRow]:
-        """The registered devices, by slot."""
-        return sorted((d for d in self.devices if d.slot is not None),
-                      key=lambda d: d.slot or 0)
+    def registered(self) -> tuple[DeviceRow, ...]:
+        """The registered devices, by slot (kept until the :class:`Tx` changes one)."""
+        if self._registered is None:
+            self._registered = tuple(sorted((d for d in self.devices if d.slot is not None),
+                                            key=lambda d: d.slot or 0))
+        return self._registered
+
+    def changed(self) -> None:
+        self._registered = None
 
 
 def _values(row: Any, names: tuple[str, ...], prefix: str = "") -> dict[str, Any]:
@@ -234,27 +244,28 @@ class Tx:
         return self._cursor
 
     def _select(self, statement: Statement, values: dict[str, Any]) -> list[tuple[Any, ...]]:
-        if "accounts" in values:  # an expanding IN: SQLAlchemy renders it for each size
-            return [tuple(row) for row in self.connection.execute(statement, values)]
         prepared = self._prepare(statement)
         return [prepared.row(raw) for raw in self._run(statement, [values]).fetchall()]
 
     # --- reading, under lock -----------------------------------------------------------
 
     def load(self, accounts: Collection[str]) -> None:
-        """Lock and load every account of ``accounts`` not yet held, in two statements
-        (the accounts of a whole chunk of batch rows at once)."""
+        """Lock and load every account of ``accounts`` not yet held, two statements per
+        :data:`LOAD_SIZE` accounts (a whole chunk of batch rows at once)."""
         wanted = sorted({a for a in accounts if a not in self._accounts})
-        if not wanted:
-            return
-        one = len(wanted) == 1
+        for start in range(0, len(wanted), LOAD_SIZE):
+            self._load(wanted[start:start + LOAD_SIZE])
+
+    def _load(self, part: list[str]) -> None:
+        one = len(part) == 1
         contracts, devices = _LOADS[one, self._lock]
-        values: dict[str, Any] = {"account": wanted[0]} if one else {"accounts": wanted}
-        for account in wanted:
+        values = ({"account": part[0]} if one else
+                  {bind.key: part[min(i, len(part) - 1)] for i, bind in enumerate(_MANY)})
+        for account in part:
             self._accounts[account] = None
         for row in self._select(contracts, values):
             self._accounts[row[0]] = Account(ContractRow(*row))
-        if not any(self._accounts[a] is not None for a in wanted):
+        if not any(self._accounts[a] is not None for a in part):
             return
         for row in self._select(devices, values):
             device = DeviceRow(*row)
@@ -282,6 +293,7 @@ class Tx:
         holder = self._accounts.get(account)
         if holder is not None:
             holder.devices.append(device)
+            holder.changed()
         return device
 
     def new_device_id(self) -> str:
@@ -312,6 +324,7 @@ class Tx:
     def add_device(self, account: Account, device: DeviceRow) -> None:
         self._remember("device", account, device)
         account.devices.append(device)
+        account.changed()
         self._devices[device.id] = device
         self._write("devices", _INSERT_DEVICE, _values(device, DEVICE_FIELDS))
 
@@ -319,6 +332,7 @@ class Tx:
         self._remember("fields", device, _values(device, tuple(changes)))
         for name, value in changes.items():
             setattr(device, name, value)
+        self._changed(device)
         self._write("devices", _UPDATE_DEVICE,
                     _values(device, ("id", *_DEVICE_CHANGES), "b_"))
 
@@ -377,15 +391,23 @@ class Tx:
         if self._undo is not None:
             self._undo.append(entry)
 
+    def _changed(self, device: DeviceRow) -> None:
+        holder = self._accounts.get(device.account)
+        if holder is not None:
+            holder.changed()
+
     def _rollback(self, entry: tuple[Any, ...]) -> None:
         kind, target, before = entry
         if kind == "fields":
             for name, value in before.items():
                 setattr(target, name, value)
+            if isinstance(target, DeviceRow):
+                self._changed(target)
         elif kind == "write":
             del target[before:]
         elif kind == "device":
             target.devices.remove(before)
+            target.changed()
             del self._devices[before.id]
         else:  # "account"
             self._accounts[target] = before
