@@ -50,7 +50,7 @@ def peak_rss_mb(args: list[str], env: dict[str, str] | None = None) -> tuple[flo
     """(wall seconds, peak RSS in MB) of a child process, measured with wait4."""
     started = time.perf_counter()
     process = subprocess.Popen(args, env=bench_env() if env is None else env,
-                               stdout=subprocess.DEVNULL)
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     _, status, usage = os.wait4(process.pid, 0)
     elapsed = time.perf_counter() - started
     if os.waitstatus_to_exitcode(status) not in (0, 1):
