@@ -12,9 +12,11 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import random
 import sqlite3
+import sys
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -94,18 +96,50 @@ def prepare_sqlite_file(path: Path, *, create: bool, private_dir: bool = False) 
     os.close(fd)
 
 
+SQL_LOGGER = "sqlalchemy.engine.Engine"
+
+
+class _StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
+    """Writes to whatever ``sys.stderr`` is at the time (tests and tools swap it)."""
+
+    @property
+    def stream(self) -> Any:
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, _value: Any) -> None:
+        pass
+
+
+def log_sql_to_stderr() -> None:
+    """Log every statement on stderr (``--debug``).  Not ``create_engine(echo=True)``:
+    that logs to stdout, into the data a script reads."""
+    logger = logging.getLogger(SQL_LOGGER)
+    logger.setLevel(logging.INFO)
+    if not any(isinstance(handler, _StderrHandler) for handler in logger.handlers):
+        handler = _StderrHandler()
+        handler.setFormatter(logging.Formatter("%(asctime)s %(name)s %(message)s"))
+        logger.addHandler(handler)
+
+
+def logging_sql() -> bool:
+    return logging.getLogger(SQL_LOGGER).isEnabledFor(logging.INFO)
+
+
 def make_engine(url: URL, *, echo: bool = False,
                 lock_timeout: float = LOCK_TIMEOUT_SECONDS) -> Engine:
     backend = url.get_backend_name()
+    if echo:
+        log_sql_to_stderr()
     try:
         if backend == "sqlite":
             # ``timeout`` is SQLite's busy timeout: how long BEGIN IMMEDIATE waits.
-            engine = create_engine(url, echo=echo, connect_args={"timeout": lock_timeout})
+            engine = create_engine(url, connect_args={"timeout": lock_timeout})
             event.listen(engine, "connect", _sqlite_on_connect)
             event.listen(engine, "begin", _sqlite_on_begin)
         else:
             engine = create_engine(
-                url, echo=echo,
+                url,
                 connect_args={"connect_timeout": 5, "application_name": "onenumber"},
             )
             event.listen(engine, "begin", partial(_postgres_on_begin, lock_timeout))

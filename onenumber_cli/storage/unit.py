@@ -1,5 +1,6 @@
 """One change transaction's working set: accounts loaded under lock as plain rows,
-changes recorded in order and written with Core statements.
+changes recorded in order and written with SQLAlchemy Core statements, compiled once
+and run on the DBAPI cursor (see :class:`_Prepared`).
 
 The use cases in :mod:`onenumber_cli.services` read and change accounts only through a
 :class:`Tx`; every change goes through one of its methods, which is what makes two
@@ -32,6 +33,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.sql.expression import Insert, Select, Update
 
 from onenumber_cli.errors import OneNumberError
+from onenumber_cli.storage.engine import logging_sql
 from onenumber_cli.storage.models import AuditRecord, Contract, Device, HistoryEvent
 
 ID_ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz"  # Crockford base32, lower case
@@ -128,7 +130,7 @@ class _Prepared:
     is its per-execution machinery, which costs ~80 µs a statement where SQLite itself
     takes ~8 (a batch row runs five).  Driver errors become SQLAlchemy's
     :class:`~sqlalchemy.exc.DBAPIError` subclasses, so the engine's error translation
-    and retries see what they always see.  With ``--debug`` (echo) statements go through
+    and retries see what they always see.  With ``--debug`` (SQL logged) they go through
     ``exec_driver_sql`` instead, so they are logged like all others.
     """
 
@@ -160,7 +162,8 @@ class _Prepared:
         return tuple(row)
 
 
-_PREPARED: WeakKeyDictionary[Dialect, dict[int, _Prepared]] = WeakKeyDictionary()
+# Compiled once per dialect (an engine's) and statement (module constants, kept forever).
+_PREPARED: WeakKeyDictionary[Dialect, dict[Statement, _Prepared]] = WeakKeyDictionary()
 
 
 @dataclass(eq=False)
@@ -206,8 +209,7 @@ class Tx:
         self._lock = lock
         self._dialect = connection.dialect
         self._prepared = _PREPARED.setdefault(self._dialect, {})
-        self._echo = bool(connection.engine.echo)
-        self._cursor: Any = None
+        self._echo = logging_sql()
         self._accounts: dict[str, Account | None] = {}  # None: looked up, does not exist
         self._devices: dict[str, DeviceRow] = {}
         self._writes: dict[str, list[tuple[Statement, dict[str, Any]]]] = {
@@ -217,35 +219,38 @@ class Tx:
     # --- statements --------------------------------------------------------------------
 
     def _prepare(self, statement: Statement) -> _Prepared:
-        prepared = self._prepared.get(id(statement))
+        prepared = self._prepared.get(statement)
         if prepared is None:
-            prepared = self._prepared[id(statement)] = _Prepared(statement, self._dialect)
+            prepared = self._prepared[statement] = _Prepared(statement, self._dialect)
         return prepared
 
-    def _run(self, statement: Statement, values: list[dict[str, Any]]) -> Any:
-        """Execute (one set of values) or executemany; return the cursor."""
+    def _execute(self, statement: Statement, values: list[dict[str, Any]]
+                 ) -> list[Sequence[Any]]:
+        """Execute once, or executemany for several sets of values; return the rows a
+        SELECT gives, as the driver gives them."""
         prepared = self._prepare(statement)
         parameters = [prepared.parameters(v) for v in values]
-        many = len(parameters) > 1
-        if self._echo:
-            return self.connection.exec_driver_sql(
-                prepared.sql, parameters if many else parameters[0]).cursor
-        if self._cursor is None:
-            self._cursor = self.connection.connection.cursor()
+        if self._echo:  # through SQLAlchemy, which logs it
+            result = self.connection.exec_driver_sql(
+                prepared.sql, parameters if len(parameters) > 1 else parameters[0])
+            return list(result.fetchall()) if result.returns_rows else []
         dbapi = self._dialect.loaded_dbapi
+        cursor = self.connection.connection.cursor()
         try:
-            if many:
-                self._cursor.executemany(prepared.sql, parameters)
+            if len(parameters) > 1:
+                cursor.executemany(prepared.sql, parameters)
             else:
-                self._cursor.execute(prepared.sql, parameters[0])
+                cursor.execute(prepared.sql, parameters[0])
+            return list(cursor.fetchall()) if cursor.description else []
         except dbapi.Error as exc:
             raise DBAPIError.instance(prepared.sql, parameters, exc, dbapi.Error,
                                       dialect=self._dialect) from exc
-        return self._cursor
+        finally:
+            cursor.close()
 
     def _select(self, statement: Statement, values: dict[str, Any]) -> list[tuple[Any, ...]]:
         prepared = self._prepare(statement)
-        return [prepared.row(raw) for raw in self._run(statement, [values]).fetchall()]
+        return [prepared.row(raw) for raw in self._execute(statement, [values])]
 
     # --- reading, under lock -----------------------------------------------------------
 
@@ -359,7 +364,7 @@ class Tx:
                 end = start + 1
                 while end < len(writes) and writes[end][0] is statement:
                     end += 1
-                self._run(statement, [values for _, values in writes[start:end]])
+                self._execute(statement, [values for _, values in writes[start:end]])
                 start = end
             writes.clear()
 

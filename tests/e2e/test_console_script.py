@@ -64,6 +64,15 @@ def test_unreachable_database_exits_6_without_traceback_or_password() -> None:
     assert len(result.stderr.strip().splitlines()) == 2  # the error and its hint
 
 
+def test_debug_logs_sql_on_stderr_and_keeps_stdout_for_data(env: dict[str, str]) -> None:
+    assert run("demo", "-q", env=env).returncode == 0
+    result = run("devices", "rename", "demo-multi", "BMW", "Car", "--debug", "-o", "json",
+                 env=env)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["changed"] is True
+    assert "UPDATE devices SET" in result.stderr and "INSERT INTO audit" in result.stderr
+
+
 def test_module_entry_point_matches_the_script() -> None:
     result = subprocess.run([sys.executable, "-m", "onenumber_cli", "--version"],
                             capture_output=True, text=True, check=False, timeout=60)
