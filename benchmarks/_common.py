@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import resource
 import shutil
 import statistics
 import subprocess
@@ -46,20 +45,19 @@ def interleaved_medians(commands: dict[str, tuple[list[str], dict[str, str]]], r
     return {name: statistics.median(values) for name, values in times.items()}
 
 
-def peak_rss_mb(args: list[str], env: dict[str, str] | None = None) -> tuple[float, float]:
-    """(wall seconds, peak RSS in MB) of a child process, measured with wait4."""
+def peak_rss_mb(args: list[str], env: dict[str, str] | None = None
+                ) -> tuple[float, float, int]:
+    """(wall seconds, peak RSS in MB, exit code) of a child process, measured with wait4;
+    exit codes other than 0 and 1 (1: check found violations, a batch row failed) abort."""
     started = time.perf_counter()
     process = subprocess.Popen(args, env=bench_env() if env is None else env,
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     _, status, usage = os.wait4(process.pid, 0)
     elapsed = time.perf_counter() - started
-    if os.waitstatus_to_exitcode(status) not in (0, 1):
-        raise SystemExit(f"{args} failed: {status}")
-    return elapsed, usage.ru_maxrss / 1024  # Linux reports KiB
-
-
-def self_peak_rss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    code = os.waitstatus_to_exitcode(status)
+    if code not in (0, 1):
+        raise SystemExit(f"{args} failed: exit {code}")
+    return elapsed, usage.ru_maxrss / 1024, code  # Linux reports KiB
 
 
 def report(rows: list[tuple[str, str]]) -> None:

@@ -38,7 +38,7 @@ def main() -> None:
         for count in (10_000, args.rows):
             batch = Path(tmp) / f"{count}.jsonl"
             write_file(batch, count)
-            seconds, rss = peak_rss_mb([ONENUMBER, "--db", f"sqlite:///{db}", "batch",
+            seconds, rss, _code = peak_rss_mb([ONENUMBER, "--db", f"sqlite:///{db}", "batch",
                                         "apply", str(batch), "--dry-run", "-q", "-o", "jsonl"])
             figures[count] = rss
             lines.append((f"dry run of {count:,} rows", f"{rss:7.1f} MB peak RSS, "

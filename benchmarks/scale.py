@@ -50,9 +50,9 @@ def main() -> None:
         env = bench_env(ONENUMBER_DATABASE_URL=url)
         for label, command in (("accounts list -o jsonl", ["accounts", "list", "-o", "jsonl"]),
                                ("check", ["check", "-o", "jsonl"])):
-            seconds, rss = peak_rss_mb([ONENUMBER, *command], env)
+            seconds, rss, code = peak_rss_mb([ONENUMBER, *command], env)
             lines.append((f"{label}, {accounts:,} accounts",
-                          f"{seconds:8.1f} s    {rss:6.1f} MB peak RSS"))
+                          f"{seconds:8.1f} s    {rss:6.1f} MB peak RSS   exit {code}"))
     report(lines)
 
 
