@@ -310,13 +310,15 @@ def apply(db: Database, source: Callable[[], Iterator[Row]], actor: services.Act
     if dry_run or atomic:
         yield from _single_transaction(db, source, actor, tz, dry_run=dry_run, stop=stop)
         return
-    for row in source():
-        if stop():
-            raise Stopped()
-        try:
-            yield _success(row, db.write(services.in_transaction(operation(row, actor, tz))))
-        except OneNumberError as error:
-            yield _failure(row, error)
+    with db.writing() as writes:  # one connection, one transaction a row
+        for row in source():
+            if stop():
+                raise Stopped()
+            try:
+                body = services.in_transaction(operation(row, actor, tz))
+                yield _success(row, writes.run(body))
+            except OneNumberError as error:
+                yield _failure(row, error)
 
 
 def _chunks(source: Iterator[Row], size: int) -> Iterator[list[Row]]:

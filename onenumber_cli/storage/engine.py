@@ -258,6 +258,26 @@ class Database:
             yield session
 
     def write(self, work: Callable[[Connection], T], *, dry_run: bool = False) -> T:
+        """Run ``work`` in one write transaction, retried on lost races (see
+        :meth:`Writes.run`)."""
+        with self.writing() as writes:
+            return writes.run(work, dry_run=dry_run)
+
+    @contextmanager
+    def writing(self) -> Iterator[Writes]:
+        """One connection for a series of write transactions (a batch: one a row)."""
+        with self._writer.connect() as connection:
+            yield Writes(self, connection)
+
+
+class Writes:
+    """Write transactions, one after another, on one connection of a :class:`Database`."""
+
+    def __init__(self, db: Database, connection: Connection) -> None:
+        self.db = db
+        self.connection = connection
+
+    def run(self, work: Callable[[Connection], T], *, dry_run: bool = False) -> T:
         """Run ``work`` in one write transaction, retried on lost races.
 
         Everything ``work`` does (the change, its history and its audit record) commits
@@ -274,17 +294,22 @@ class Database:
                 last = retry.detail
                 if attempt < MAX_ATTEMPTS:
                     time.sleep(random.uniform(0.01, 0.05) * attempt)
-        raise Conflict("retries", attempts=MAX_ATTEMPTS, detail=_first_line(last, self.url))
+        raise Conflict("retries", attempts=MAX_ATTEMPTS,
+                       detail=_first_line(last, self.db.url))
 
     def _attempt(self, work: Callable[[Connection], T], dry_run: bool) -> T:
-        with self._writer.connect() as connection:
-            try:
-                connection.begin()  # BEGIN IMMEDIATE / lock_timeout, before any statement
-                result = work(connection)
-                if dry_run:
-                    connection.rollback()
-                else:
-                    connection.commit()
-                return result
-            except DBAPIError as exc:  # leaving the with-block rolls the transaction back
-                raise classify(exc, self.url) from None
+        connection = self.connection
+        try:
+            connection.begin()  # BEGIN IMMEDIATE / lock_timeout, before any statement
+            result = work(connection)
+            if dry_run:
+                connection.rollback()
+            else:
+                connection.commit()
+            return result
+        except DBAPIError as exc:
+            connection.rollback()
+            raise classify(exc, self.db.url) from None
+        except BaseException:  # a refusal, Ctrl-C: nothing of this transaction stays
+            connection.rollback()
+            raise
