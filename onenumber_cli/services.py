@@ -204,25 +204,26 @@ def _unregister(tx: Tx, device: DeviceRow, at: datetime) -> DeviceView:
 def _resolve(tx: Tx, account: Account, ref: str) -> DeviceRow:
     """DEVICE = id, IMEI or current name.  An id always wins (an unregistered device too);
     otherwise the IMEI or name must designate exactly one registered device."""
-    name = account.contract.account
+    owner = account.contract.account
     registered = account.registered
     by_id = next((d for d in registered if d.id == ref), None)
     if by_id is None and could_be_device_id(ref):
-        by_id = tx.device(name, ref)
+        by_id = tx.device(owner, ref)
     if by_id is not None:
         return by_id
     key = name_key(ref)
     others = [d for d in registered if d.imei == ref or d.name_key == key]
     if not others:
-        raise DeviceNotFound(account=name, device=ref)
+        raise DeviceNotFound(account=owner, device=ref)
     if len(others) > 1:
         ids = ", ".join(d.id for d in others)
-        raise AmbiguousDevice(account=name, device=ref, ids=ids,
+        raise AmbiguousDevice(account=owner, device=ref, ids=ids,
                               details=[d.id for d in others])
     return others[0]
 
 
 def _touch(tx: Tx, account: Account, **changes: Any) -> None:
+    """Change the contract (``changes``, if any) and record when it changed."""
     tx.change_contract(account, updated_at=utcnow(), **changes)
 
 
