@@ -13,7 +13,7 @@ from typing import Annotated, Any
 
 import typer
 from typer import _click  # Typer 0.28 vendors Click; pinned in pyproject.toml
-from typer.main import get_command_from_info, get_group_from_info
+from typer.main import get_command_from_info, get_group_from_info  # Typer's own builders
 from typer.models import CommandInfo, TyperInfo
 
 from onenumber_cli import __version__

@@ -184,6 +184,7 @@ class Account:
         return self._registered
 
     def changed(self) -> None:
+        """A device was added, or one's slot changed: sort the registered ones again."""
         self._registered = None
 
 
@@ -205,7 +206,7 @@ class Tx:
     use): the commands that show an account share the loading code of the changes."""
 
     def __init__(self, connection: Connection, *, lock: bool = True) -> None:
-        self.connection = connection
+        self._connection = connection
         self._lock = lock
         self._dialect = connection.dialect
         self._prepared = _PREPARED.setdefault(self._dialect, {})
@@ -231,11 +232,11 @@ class Tx:
         prepared = self._prepare(statement)
         parameters = [prepared.parameters(v) for v in values]
         if self._echo:  # through SQLAlchemy, which logs it
-            result = self.connection.exec_driver_sql(
+            result = self._connection.exec_driver_sql(
                 prepared.sql, parameters if len(parameters) > 1 else parameters[0])
             return list(result.fetchall()) if result.returns_rows else []
         dbapi = self._dialect.loaded_dbapi
-        cursor = self.connection.connection.cursor()
+        cursor = self._connection.connection.cursor()
         try:
             if len(parameters) > 1:
                 cursor.executemany(prepared.sql, parameters)
