@@ -24,6 +24,7 @@ from collections.abc import Collection, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, fields
 from datetime import datetime
+from functools import cache
 from typing import Any
 from weakref import WeakKeyDictionary
 
@@ -99,24 +100,33 @@ _INSERT_AUDIT = _adding(_AUDIT, _AUDIT_FIELDS)
 
 _CONTRACT_COLUMNS = [_CONTRACTS.c[name] for name in CONTRACT_FIELDS]
 _DEVICE_COLUMNS = [_DEVICES.c[name] for name in DEVICE_FIELDS]
-# One account (a single change) or many (a chunk of batch rows): LOAD_SIZE placeholders,
-# the list padded by repeating its last account, so that one compiled statement serves
-# every chunk (an expanding IN would be rendered afresh for each size).
-LOAD_SIZE = 500
 _ONE: BindParameter[str] = bindparam("account")
-_MANY: list[BindParameter[str]] = [bindparam(f"a{i}") for i in range(LOAD_SIZE)]
-_READ_CONTRACT = select(*_CONTRACT_COLUMNS).where(_CONTRACTS.c.account == _ONE)
-_READ_CONTRACTS = (select(*_CONTRACT_COLUMNS).where(_CONTRACTS.c.account.in_(_MANY))
-                   .order_by(_CONTRACTS.c.account))  # one lock order: no deadlock between us
 _REGISTERED = select(*_DEVICE_COLUMNS).where(_DEVICES.c.slot.is_not(None))
-_REGISTERED_ONE = _REGISTERED.where(_DEVICES.c.account == _ONE)
-_REGISTERED_MANY = _REGISTERED.where(_DEVICES.c.account.in_(_MANY))
-_LOADS = {  # (one account?, lock?) -> (contracts, registered devices)
-    (True, False): (_READ_CONTRACT, _REGISTERED_ONE),
-    (True, True): (_READ_CONTRACT.with_for_update(), _REGISTERED_ONE),
-    (False, False): (_READ_CONTRACTS, _REGISTERED_MANY),
-    (False, True): (_READ_CONTRACTS.with_for_update(), _REGISTERED_MANY),
-}
+LOAD_SIZE = 500
+
+
+@cache
+def _loading(one: bool, lock: bool) -> tuple[Statement, Statement]:
+    """The statements that load (and lock) one account, or :data:`LOAD_SIZE` of them (a
+    chunk of batch rows): its contract, and its registered devices.
+
+    For many, the placeholders are a fixed list, padded by repeating the last account,
+    so that one compiled statement serves every chunk (an expanding IN would be rendered
+    afresh for each size).  Built on first use: the 500 placeholders cost ~10 ms, which
+    a single command does not need to pay."""
+    if one:
+        where_contract = _CONTRACTS.c.account == _ONE
+        where_device = _DEVICES.c.account == _ONE
+    else:
+        many: list[BindParameter[str]] = [bindparam(f"a{i}") for i in range(LOAD_SIZE)]
+        where_contract = _CONTRACTS.c.account.in_(many)
+        where_device = _DEVICES.c.account.in_(many)
+    contracts = (select(*_CONTRACT_COLUMNS).where(where_contract)
+                 .order_by(_CONTRACTS.c.account))  # one lock order: no deadlock between us
+    return (contracts.with_for_update() if lock else contracts,
+            _REGISTERED.where(where_device))
+
+
 _DEVICE_BY_ID = select(*_DEVICE_COLUMNS).where(_DEVICES.c.account == _ONE,
                                                _DEVICES.c.id == bindparam("id"))
 _ID_TAKEN = select(_DEVICES.c.id).where(_DEVICES.c.id == bindparam("id"))
@@ -264,9 +274,9 @@ class Tx:
 
     def _load(self, part: list[str]) -> None:
         one = len(part) == 1
-        contracts, devices = _LOADS[one, self._lock]
+        contracts, devices = _loading(one, self._lock)
         values = ({"account": part[0]} if one else
-                  {bind.key: part[min(i, len(part) - 1)] for i, bind in enumerate(_MANY)})
+                  {f"a{i}": part[min(i, len(part) - 1)] for i in range(LOAD_SIZE)})
         for account in part:
             self._accounts[account] = None
         for row in self._select(contracts, values):
