@@ -257,21 +257,21 @@ def operation(row: Row, actor: services.Actor, tz: tzinfo
         at = parse_time(raw_at, tz, allow_future=False) if raw_at else None
         device_type, imei = _text(row, "type") or "", _text(row, "imei")
         given_name, replace = _text(row, "name"), _flag(row, "replace")
-        return lambda s: services.register_in(s, actor, account, device_type,
-                                               name=given_name, imei=imei, at=at,
-                                               replace=replace)
+        return lambda tx: services.register_in(tx, actor, account, device_type,
+                                                name=given_name, imei=imei, at=at,
+                                                replace=replace)
     if action == "rename":
-        return lambda s: services.rename_in(s, actor, account, device, name)
+        return lambda tx: services.rename_in(tx, actor, account, device, name)
     if action == "unregister":
-        return lambda s: services.unregister_in(s, actor, account, device)
+        return lambda tx: services.unregister_in(tx, actor, account, device)
     if action == "option-subscribe":
-        return lambda s: services.option_subscribe_in(s, actor, account)
+        return lambda tx: services.option_subscribe_in(tx, actor, account)
     if action == "option-cancel":
-        return lambda s: services.option_cancel_in(s, actor, account)
+        return lambda tx: services.option_cancel_in(tx, actor, account)
     if action == "service-subscribe":
         multi = _flag(row, "multi")
-        return lambda s: services.service_subscribe_in(s, actor, account, multi=multi)
-    return lambda s: services.service_cancel_in(s, actor, account)
+        return lambda tx: services.service_subscribe_in(tx, actor, account, multi=multi)
+    return lambda tx: services.service_cancel_in(tx, actor, account)
 
 
 def _success(row: Row, result: services.ChangeResult) -> RowResult:

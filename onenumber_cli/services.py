@@ -495,35 +495,35 @@ def register_device(db: Database, actor: Actor, account: str, device_type: str, 
                     name: str | None = None, imei: str | None = None,
                     at: datetime | None = None, replace: bool = False,
                     dry_run: bool = False) -> ChangeResult:
-    return _write(db, lambda s: register_in(s, actor, account, device_type, name=name,
-                                            imei=imei, at=at, replace=replace), dry_run)
+    return _write(db, lambda tx: register_in(tx, actor, account, device_type, name=name,
+                                             imei=imei, at=at, replace=replace), dry_run)
 
 
 def rename_device(db: Database, actor: Actor, account: str, device: str, new_name: str, *,
                   dry_run: bool = False) -> ChangeResult:
-    return _write(db, lambda s: rename_in(s, actor, account, device, new_name), dry_run)
+    return _write(db, lambda tx: rename_in(tx, actor, account, device, new_name), dry_run)
 
 
 def unregister_device(db: Database, actor: Actor, account: str, device: str, *,
                       at: datetime | None = None, dry_run: bool = False) -> ChangeResult:
-    return _write(db, lambda s: unregister_in(s, actor, account, device, at=at), dry_run)
+    return _write(db, lambda tx: unregister_in(tx, actor, account, device, at=at), dry_run)
 
 
 def option_subscribe(db: Database, actor: Actor, account: str, *,
                      dry_run: bool = False) -> ChangeResult:
-    return _write(db, lambda s: option_subscribe_in(s, actor, account), dry_run)
+    return _write(db, lambda tx: option_subscribe_in(tx, actor, account), dry_run)
 
 
 def option_cancel(db: Database, actor: Actor, account: str, *,
                   dry_run: bool = False) -> ChangeResult:
-    return _write(db, lambda s: option_cancel_in(s, actor, account), dry_run)
+    return _write(db, lambda tx: option_cancel_in(tx, actor, account), dry_run)
 
 
 def service_subscribe(db: Database, actor: Actor, account: str, *, multi: bool = False,
                       dry_run: bool = False) -> ChangeResult:
-    return _write(db, lambda s: service_subscribe_in(s, actor, account, multi=multi), dry_run)
+    return _write(db, lambda tx: service_subscribe_in(tx, actor, account, multi=multi), dry_run)
 
 
 def service_cancel(db: Database, actor: Actor, account: str, *,
                    dry_run: bool = False) -> ChangeResult:
-    return _write(db, lambda s: service_cancel_in(s, actor, account), dry_run)
+    return _write(db, lambda tx: service_cancel_in(tx, actor, account), dry_run)

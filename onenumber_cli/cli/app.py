@@ -80,7 +80,7 @@ class _LazyCommands(MutableMapping[str, _click.Command]):
         return self._built[name]
 
     def __setitem__(self, name: str, command: _click.Command) -> None:
-        self._built[name] = command
+        raise TypeError("the command table is fixed: add the command to COMMANDS")
 
     def __delitem__(self, name: str) -> None:
         raise TypeError("the command table is fixed")

@@ -307,9 +307,8 @@ class Writes:
             else:
                 connection.commit()
             return result
-        except DBAPIError as exc:
+        except BaseException as exc:  # a refusal, a lost race, Ctrl-C: nothing of it stays
             connection.rollback()
-            raise classify(exc, self.db.url) from None
-        except BaseException:  # a refusal, Ctrl-C: nothing of this transaction stays
-            connection.rollback()
+            if isinstance(exc, DBAPIError):
+                raise classify(exc, self.db.url) from None
             raise
