@@ -17,6 +17,11 @@ GRANT CONNECT ON DATABASE onenumber TO onenumber_operator, onenumber_reader;
 -- connected to the onenumber database:
 GRANT USAGE ON SCHEMA public TO onenumber_operator, onenumber_reader;
 GRANT SELECT ON ALL TABLES IN SCHEMA public TO onenumber_operator, onenumber_reader;
-GRANT INSERT, UPDATE ON contracts, devices TO onenumber_operator;
+-- R5 in the database too: a change may touch only these columns (a device's type, IMEI,
+-- registration time, account and id never change; a contract's account and creation time
+-- neither).
+GRANT INSERT ON contracts, devices TO onenumber_operator;
+GRANT UPDATE (status, plan, updated_at) ON contracts TO onenumber_operator;
+GRANT UPDATE (slot, name, name_key, unregistered_at) ON devices TO onenumber_operator;
 GRANT INSERT ON history, audit TO onenumber_operator;
 GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO onenumber_operator;

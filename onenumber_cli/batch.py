@@ -34,7 +34,12 @@ from sqlalchemy.engine import Connection
 
 from onenumber_cli import services
 from onenumber_cli.domain.values import Action, parse_time, validate_account
-from onenumber_cli.errors import InvalidArgument, InvalidBatch, OneNumberError
+from onenumber_cli.errors import (
+    DatabaseUnavailable,
+    InvalidArgument,
+    InvalidBatch,
+    OneNumberError,
+)
 from onenumber_cli.storage.engine import Database
 from onenumber_cli.storage.unit import Tx
 
@@ -51,6 +56,8 @@ REQUIRED_FIELDS: dict[str, tuple[str, ...]] = {
     Action.SERVICE_CANCEL: (),
 }
 CHUNK_ROWS = 500  # rows whose accounts a one-transaction run locks and loads at once
+MAX_LINE_BYTES = 64 * 1024  # a row is a few hundred bytes; a longer line is not a row
+_SPOOL_CHUNK = 1 << 20
 _TRUE = {"true", "1", "yes", "y", "on"}
 _FALSE = {"false", "0", "no", "n", "off", ""}
 
@@ -87,6 +94,7 @@ class Summary:
     atomic: bool = False
     committed: bool = False
     interrupted: bool = False
+    unavailable: bool = False  # stopped: the database became unavailable
 
     def add(self, result: RowResult) -> None:
         self.rows += 1
@@ -105,23 +113,45 @@ def new_batch_id(now: datetime | None = None) -> str:
 
 
 def open_source(path: str) -> IO[bytes]:
-    """The batch file as a seekable binary stream; ``-`` spools standard input to a
-    temporary file (memory stays flat) so it can be read twice."""
+    """The batch file as a seekable binary stream.  Standard input (``-``) and files that
+    cannot be read twice (a FIFO, ``<(...)``) are spooled to a temporary file (memory
+    stays flat); spooling stops at the first line over :data:`MAX_LINE_BYTES`, so an
+    endless stream without newlines is refused, not stored."""
     if path == "-":
-        spool = tempfile.TemporaryFile()  # noqa: SIM115 - the caller closes it
-        stdin = sys.stdin.buffer
-        while chunk := stdin.read(1 << 20):
-            spool.write(chunk)
-        spool.seek(0)
-        return spool
+        return _spool(sys.stdin.buffer)
     try:
-        return Path(path).open("rb")
+        stream = Path(path).open("rb")  # noqa: SIM115 - the caller closes it
     except FileNotFoundError:
         raise InvalidBatch("missing", path=path) from None
     except IsADirectoryError:
         raise InvalidBatch("unreadable", path=path, detail="is a directory") from None
     except OSError as exc:
         raise InvalidBatch("unreadable", path=path, detail=exc.strerror) from None
+    if stream.seekable():
+        return stream
+    with stream:
+        return _spool(stream)
+
+
+def _spool(source: IO[bytes]) -> IO[bytes]:
+    spool = tempfile.TemporaryFile()  # noqa: SIM115 - the caller closes it
+    line, since_newline = 1, 0
+    try:
+        while chunk := source.read(_SPOOL_CHUNK):
+            newlines = chunk.count(b"\n")
+            if newlines:
+                line += newlines
+                since_newline = len(chunk) - chunk.rfind(b"\n") - 1
+            else:
+                since_newline += len(chunk)
+            if since_newline > MAX_LINE_BYTES:
+                raise InvalidBatch("line_too_long", line=line, limit=MAX_LINE_BYTES)
+            spool.write(chunk)
+    except BaseException:
+        spool.close()
+        raise
+    spool.seek(0)
+    return spool
 
 
 def detect_format(stream: IO[bytes]) -> str:
@@ -133,10 +163,15 @@ def detect_format(stream: IO[bytes]) -> str:
 
 
 def _lines(stream: IO[bytes]) -> Iterator[tuple[int, str]]:
-    """Decoded lines with their 1-based numbers; invalid UTF-8 or a NUL byte names its
-    line."""
+    """Decoded lines with their 1-based numbers; invalid UTF-8, a NUL byte or a line
+    longer than :data:`MAX_LINE_BYTES` names its line (read at most that far: memory
+    stays flat whatever the file)."""
     stream.seek(0)
-    for number, raw in enumerate(stream, 1):
+    number = 0
+    while raw := stream.readline(MAX_LINE_BYTES + 1):
+        number += 1
+        if len(raw) > MAX_LINE_BYTES and not raw.endswith(b"\n"):
+            raise InvalidBatch("line_too_long", line=number, limit=MAX_LINE_BYTES)
         if number == 1:
             raw = raw.removeprefix(b"\xef\xbb\xbf")
         if b"\x00" in raw:  # not a text file (or a hostile one): refuse it whole
@@ -161,9 +196,18 @@ def _jsonl_rows(stream: IO[bytes]) -> Iterator[Row]:
         if not line.strip():
             continue
         try:
-            data = json.loads(line)
+            data = json.loads(line, object_pairs_hook=_unique_keys)
         except json.JSONDecodeError as exc:
             raise InvalidBatch("json", line=line_number, detail=exc.msg) from None
+        except _DuplicateKey as exc:
+            raise InvalidBatch("duplicate_key", line=line_number, key=exc.key) from None
+        except ValueError as exc:  # an integer of thousands of digits
+            raise InvalidBatch("json", line=line_number, detail=str(exc)) from None
+        except RecursionError:
+            raise InvalidBatch("json", line=line_number, detail="nested too deeply") from None
+        if "\\u" in line and _has_surrogate(data):
+            raise InvalidBatch("json", line=line_number,
+                               detail="a \\u escape that is not a character (lone surrogate)")
         if not isinstance(data, dict):
             raise InvalidBatch("json", line=line_number, detail="not a JSON object")
         unknown = sorted(set(data) - set(FIELDS))
@@ -172,6 +216,42 @@ def _jsonl_rows(stream: IO[bytes]) -> Iterator[Row]:
                                known=", ".join(FIELDS))
         number += 1
         yield Row(number, line_number, data)
+
+
+class _DuplicateKey(Exception):
+    def __init__(self, key: str) -> None:
+        super().__init__(key)
+        self.key = key
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """A JSON object whose keys are all different (``json`` keeps the last of a repeated
+    key silently: two ``action`` keys must not mean the second one)."""
+    data = dict(pairs)
+    if len(data) != len(pairs):
+        seen: set[str] = set()
+        for key, _ in pairs:
+            if key in seen:
+                raise _DuplicateKey(key)
+            seen.add(key)
+    return data
+
+
+def _has_surrogate(value: Any) -> bool:
+    """Whether a decoded JSON value holds a lone surrogate (``"\\ud800"``): text that
+    cannot be written out as UTF-8 again."""
+    pending = [value]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, str):
+            if any("\ud800" <= c <= "\udfff" for c in item):
+                return True
+        elif isinstance(item, dict):
+            pending.extend(item.keys())
+            pending.extend(item.values())
+        elif isinstance(item, list):
+            pending.extend(item)
+    return False
 
 
 def _csv_rows(stream: IO[bytes]) -> Iterator[Row]:
@@ -189,6 +269,9 @@ def _csv_rows(stream: IO[bytes]) -> Iterator[Row]:
         if header is None or not any(cell.strip() for cell in header):
             raise InvalidBatch("header", line=1, known=", ".join(FIELDS))
         columns = [cell.strip() for cell in header]
+        repeated = sorted({c for c in columns if columns.count(c) > 1})
+        if repeated:
+            raise InvalidBatch("duplicate_column", line=1, columns=", ".join(repeated))
         unknown = sorted(set(columns) - set(FIELDS))
         if unknown:
             raise InvalidBatch("columns", line=1, columns=", ".join(unknown),
@@ -290,6 +373,18 @@ class Stopped(Exception):
     """The run was asked to stop (Ctrl-C); raised between rows, never inside one."""
 
 
+class Unavailable(Exception):
+    """A per-row run stopped because the database became unavailable (``error``) at row
+    ``row``: the rows before it were reported (and committed), that row and the ones after
+    it were not applied; re-running the file completes it.  Going on would only fail every
+    remaining row the same way (or wait for a dead server's timeout at each)."""
+
+    def __init__(self, error: DatabaseUnavailable, row: int) -> None:
+        super().__init__(error.code)
+        self.error = error
+        self.row = row
+
+
 def _never() -> bool:
     return False
 
@@ -316,9 +411,12 @@ def apply(db: Database, source: Callable[[], Iterator[Row]], actor: services.Act
                 raise Stopped()
             try:
                 body = services.in_transaction(operation(row, actor, tz))
-                yield _success(row, writes.run(body))
+                result = _success(row, writes.run(body))
+            except DatabaseUnavailable as error:
+                raise Unavailable(error, row.number) from None
             except OneNumberError as error:
-                yield _failure(row, error)
+                result = _failure(row, error)
+            yield result
 
 
 def _chunks(source: Iterator[Row], size: int) -> Iterator[list[Row]]:

@@ -93,6 +93,10 @@ class InvalidTime(InvalidInput):
     code = "invalid_time"
 
 
+class InvalidOperator(InvalidInput):
+    code = "invalid_operator"
+
+
 class InvalidArgument(InvalidInput):
     code = "invalid_argument"
 

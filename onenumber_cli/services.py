@@ -31,6 +31,7 @@ from onenumber_cli.domain.values import (
     Plan,
     Status,
     validate_account,
+    validate_operator,
     validate_type,
 )
 from onenumber_cli.errors import (
@@ -38,7 +39,9 @@ from onenumber_cli.errors import (
     AmbiguousDevice,
     DeviceNotFound,
     DuplicateImei,
+    DuplicateName,
     InvalidName,
+    InvalidTime,
 )
 from onenumber_cli.storage import queries
 from onenumber_cli.storage.engine import Database
@@ -59,6 +62,9 @@ class Actor:
 
     operator: str
     batch_id: str | None = None
+
+    def __post_init__(self) -> None:
+        validate_operator(self.operator)  # it is stored and shown: no control characters
 
 
 def _plain(value: Any) -> Any:
@@ -202,24 +208,58 @@ def _unregister(tx: Tx, device: DeviceRow, at: datetime) -> DeviceView:
 
 
 def _resolve(tx: Tx, account: Account, ref: str) -> DeviceRow:
-    """DEVICE = id, IMEI or current name.  An id always wins (an unregistered device too);
-    otherwise the IMEI or name must designate exactly one registered device."""
+    """DEVICE = id, IMEI or current name, in that order among the registered devices;
+    then the id of a device no longer registered.  So a registered device is always
+    reachable by its name, even one that looks like an unregistered device's id (and no
+    registered device may be named after another's id or IMEI: :func:`_ensure_reachable`).
+    """
     owner = account.contract.account
     registered = account.registered
     by_id = next((d for d in registered if d.id == ref), None)
-    if by_id is None and could_be_device_id(ref):
-        by_id = tx.device(owner, ref)
     if by_id is not None:
         return by_id
     key = name_key(ref)
     others = [d for d in registered if d.imei == ref or d.name_key == key]
-    if not others:
-        raise DeviceNotFound(account=owner, device=ref)
     if len(others) > 1:
         ids = ", ".join(d.id for d in others)
         raise AmbiguousDevice(account=owner, device=ref, ids=ids,
                               details=[d.id for d in others])
-    return others[0]
+    if others:
+        return others[0]
+    gone = tx.device(owner, ref) if could_be_device_id(ref) else None
+    if gone is None:
+        raise DeviceNotFound(account=owner, device=ref)
+    return gone
+
+
+def _ensure_reachable(name: str, imei: str | None, others: Sequence[DeviceRow]) -> None:
+    """A registered device must stay reachable by its name and IMEI: neither may be
+    another registered device's id, IMEI or name (ids and IMEIs are matched first)."""
+    for other in others:
+        if name in (other.id, other.imei):
+            raise DuplicateName("reference", name=name, other=other.id)
+        if imei is not None and name_key(imei) == other.name_key:
+            raise DuplicateImei("name", account=other.account, imei=imei, other=other.id)
+
+
+def _event_time(account: Account, at: datetime | None = None) -> datetime:
+    """When a change of ``account`` happens, taken under its lock (so a change that waited
+    for the lock records when it really happened).
+
+    Without ``at``: now, but never before the account's latest event (another operator's
+    clock may run ahead of ours), so every device is unregistered after it was
+    registered and history stays in order.  With ``at`` (an operator's back-dated
+    registration): it must not be in the future, nor before the account's latest event.
+    """
+    now = utcnow()
+    latest = account.latest
+    if at is None:
+        return now if latest is None or now >= latest else latest
+    if at > now:
+        raise InvalidTime("future", value=at.isoformat())
+    if latest is not None and at < latest:
+        raise InvalidTime("before_latest", value=at.isoformat(), latest=latest.isoformat())
+    return at
 
 
 def _touch(tx: Tx, account: Account, **changes: Any) -> None:
@@ -349,8 +389,8 @@ def register_in(tx: Tx, actor: Actor, account: str, device_type: str, *,
     device_type = validate_type(device_type)
     name = validate_name(name) if name is not None else None
     imei = validate_imei(imei) if imei is not None else None
-    when = at or utcnow()
     locked = _lock(tx, account)
+    when = _event_time(locked, at)
     registered = locked.registered
     leaving = {ref.id for ref in rules.plan_registration(_state(locked), replace=replace)}
     staying = [d for d in registered if d.id not in leaving]
@@ -362,11 +402,13 @@ def register_in(tx: Tx, actor: Actor, account: str, device_type: str, *,
     ensure_unique(name, taken)
     if imei is not None and any(d.imei == imei for d in staying):
         raise DuplicateImei(account=account, imei=imei)
+    _ensure_reachable(name, imei, staying)
     slot = rules.lowest_free_slot({d.slot for d in staying if d.slot is not None},
                                   Plan(locked.contract.plan).capacity)
     assert slot is not None, "plan_registration guarantees a free slot"
     removed = [_unregister(tx, d, when) for d in registered if d.id in leaving]
-    device = DeviceRow(id=tx.new_device_id(), account=account, slot=slot, name=name,
+    avoid = {key for d in staying for key in (d.name, d.name_key)}
+    device = DeviceRow(id=tx.new_device_id(avoid), account=account, slot=slot, name=name,
                        name_key=name_key(name), type=device_type, imei=imei,
                        registered_at=when)
     tx.add_device(locked, device)
@@ -387,8 +429,9 @@ def rename_in(tx: Tx, actor: Actor, account: str, device: str,
     if target.name == new_name:  # its own current name: a no-op, so re-runs succeed
         return _result(locked, Action.RENAME, False, target)
     rules.check_rename(_state(locked), target.id)
-    ensure_unique(new_name, {d.name_key: d.name for d in locked.registered
-                             if d.id != target.id})
+    others = [d for d in locked.registered if d.id != target.id]
+    ensure_unique(new_name, {d.name_key: d.name for d in others})
+    _ensure_reachable(new_name, None, others)
     old = target.name
     tx.change_device(target, name=new_name, name_key=name_key(new_name))
     _touch(tx, locked)
@@ -404,7 +447,7 @@ def unregister_in(tx: Tx, actor: Actor, account: str, device: str, *,
     target = _resolve(tx, locked, device)
     if not rules.check_unregister(_state(locked), target.id):
         return _result(locked, Action.UNREGISTER, False, target)
-    view = _unregister(tx, target, at or utcnow())
+    view = _unregister(tx, target, _event_time(locked, at))
     _touch(tx, locked)
     _record(tx, actor, Action.UNREGISTER, account, device_id=target.id,
             before=_snapshot(view), after=None)
@@ -464,7 +507,8 @@ def service_cancel_in(tx: Tx, actor: Actor, account: str) -> ChangeResult:
         return _result(locked, Action.SERVICE_CANCEL, False)
     contract = locked.contract
     before_state = {"status": contract.status, "plan": contract.plan}
-    removed = [_unregister(tx, d, utcnow()) for d in locked.registered]
+    when = _event_time(locked)
+    removed = [_unregister(tx, d, when) for d in locked.registered]
     _touch(tx, locked, status=Status.CANCELLED.value, plan=Plan.ONE_NUMBER.value)
     _record(tx, actor, Action.SERVICE_CANCEL, account,
             device_id=removed[0].id if removed else None,

@@ -76,7 +76,7 @@ class Invocation:
             self._db = connect.open_database(
                 self.settings.db, data_dir=data_dir(), schema_check=schema_check,
                 create=create, create_default=create_default, echo=self.settings.debug,
-                **options,
+                synchronous=self.settings.sqlite_synchronous, **options,
             )
         return self._db
 

@@ -20,7 +20,7 @@ from typing import Any, TextIO
 
 from onenumber_cli.cli.settings import Settings
 from onenumber_cli.errors import OneNumberError
-from onenumber_cli.i18n import get_language, t
+from onenumber_cli.i18n import escape_controls, get_language, t
 
 
 @dataclass(frozen=True)
@@ -135,14 +135,16 @@ class Output:
         import tabulate  # only table output pays for tabulate's import
 
         tabulate.WIDE_CHARS_MODE = True
+        safe = [[escape_controls(str(cell)) for cell in row] for row in rows]
         self.stdout.write(
-            tabulate.tabulate(rows, headers=list(headers), tablefmt=fmt, disable_numparse=True)
+            tabulate.tabulate(safe, headers=list(headers), tablefmt=fmt, disable_numparse=True)
             + "\n"
         )
 
     def line(self, text: str = "") -> None:
-        """A line of human output on stdout (table mode only)."""
-        self.stdout.write(text + "\n")
+        """A line of human output on stdout (table mode only); a value in it cannot start
+        another line or drive the terminal (control characters are escaped)."""
+        self.stdout.write(escape_controls(text) + "\n")
 
     def message(self, text: str) -> None:
         """Information for people on stderr; silenced by ``--quiet``."""

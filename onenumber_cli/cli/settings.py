@@ -15,6 +15,10 @@ if TYPE_CHECKING:
     from zoneinfo import ZoneInfo
 
 OUTPUTS = ("table", "json", "jsonl", "csv", "tsv")
+# Mirrors of storage.engine's (importing it here would load SQLAlchemy for --help);
+# tests/unit/test_settings_limits.py keeps them equal.
+LOCK_TIMEOUT_RANGE = (0.01, 600.0)
+SYNCHRONOUS_MODES = ("full", "normal")
 DEFAULT_TZ = "Asia/Tokyo"
 ENVIRONMENT = {
     "db": "ONENUMBER_DATABASE_URL",
@@ -22,9 +26,11 @@ ENVIRONMENT = {
     "lang": "ONENUMBER_LANG",
     "tz": "ONENUMBER_TZ",
     "operator": "ONENUMBER_OPERATOR",
+    "sqlite_synchronous": "ONENUMBER_SQLITE_SYNCHRONOUS",
 }
 CONFIG_KEYS = {"db": "database_url", "output": "output", "lang": "lang", "tz": "tz",
-               "operator": "operator"}
+               "operator": "operator", "sqlite_synchronous": "sqlite_synchronous"}
+CONFIG_MAX_BYTES = 1 << 20  # a settings file; anything larger is not one
 
 
 def config_path(environ: Mapping[str, str] = os.environ) -> Path:
@@ -40,18 +46,40 @@ def data_dir(environ: Mapping[str, str] = os.environ) -> Path:
 
 
 def load_config(path: Path) -> dict[str, Any]:
-    if not path.exists():
+    """The config file's settings: a regular file of at most :data:`CONFIG_MAX_BYTES`,
+    UTF-8 TOML, known keys, each a string (a FIFO or a device would hang or flood every
+    command; a wrong value type would fail later, far from its cause)."""
+    import stat
+
+    try:
+        status = path.stat()
+    except FileNotFoundError:
         return {}
+    except OSError as exc:
+        raise InvalidArgument("config", path=str(path), detail=exc.strerror) from None
+    if not stat.S_ISREG(status.st_mode):
+        raise InvalidArgument("config", path=str(path), detail="not a regular file")
+    if status.st_size > CONFIG_MAX_BYTES:
+        raise InvalidArgument("config", path=str(path),
+                              detail=f"larger than {CONFIG_MAX_BYTES} bytes")
     import tomllib  # only when there is a config file to read
 
     try:
         with path.open("rb") as handle:
-            data = tomllib.load(handle)
+            raw = handle.read(CONFIG_MAX_BYTES + 1)[:CONFIG_MAX_BYTES]
+        data = tomllib.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        raise InvalidArgument("config", path=str(path),
+                              detail=f"not UTF-8 (byte {exc.start + 1})") from None
     except (OSError, tomllib.TOMLDecodeError) as exc:
         raise InvalidArgument("config", path=str(path), detail=str(exc)) from None
     unknown = sorted(set(data) - set(CONFIG_KEYS.values()))
     if unknown:
         raise InvalidArgument("config_keys", path=str(path), keys=", ".join(unknown))
+    for key, value in data.items():
+        if not isinstance(value, str):
+            raise InvalidArgument("config_value", path=str(path), key=key,
+                                  type=type(value).__name__)
     return data
 
 
@@ -68,6 +96,7 @@ class Settings:
     color: bool = False
     debug: bool = False
     lock_timeout: float | None = None  # None: the storage default
+    sqlite_synchronous: str = "full"
     sources: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -104,12 +133,20 @@ def resolve(flags: Mapping[str, Any], environ: Mapping[str, str] = os.environ, *
         ("lang", language_from_environment(environ)),
         ("tz", DEFAULT_TZ),
         ("operator", None),
+        ("sqlite_synchronous", "full"),
     ):
         value, source = _choose(name, flags, environ, config, default)
         setattr(settings, name, value)
         settings.sources[name] = source
     if settings.operator is None:
         settings.operator, settings.sources["operator"] = _os_user(), "os user"
+    from onenumber_cli.domain.values import validate_operator
+
+    validate_operator(settings.operator)
+    settings.sqlite_synchronous = settings.sqlite_synchronous.strip().lower()
+    if settings.sqlite_synchronous not in SYNCHRONOUS_MODES:
+        raise InvalidArgument("synchronous", value=settings.sqlite_synchronous,
+                              choices=", ".join(SYNCHRONOUS_MODES))
     if settings.output not in OUTPUTS:
         raise InvalidArgument("output", value=settings.output, choices=", ".join(OUTPUTS))
     if settings.lang not in LANGUAGES:
@@ -129,15 +166,17 @@ def resolve(flags: Mapping[str, Any], environ: Mapping[str, str] = os.environ, *
 
 
 def _lock_timeout(raw: str | None) -> float | None:
-    """Seconds one attempt waits for an account's lock (env only; for batch jobs)."""
+    """Seconds one attempt waits for an account's lock (env only; for batch jobs), within
+    :data:`LOCK_TIMEOUT_RANGE` (PostgreSQL counts milliseconds, and 0 means no limit)."""
     if not raw:
         return None
+    low, high = LOCK_TIMEOUT_RANGE
     try:
         seconds = float(raw)
     except ValueError:
         seconds = -1.0
-    if not 0 < seconds <= 600:
-        raise InvalidArgument("lock_timeout", value=raw)
+    if not low <= seconds <= high:  # NaN fails both comparisons
+        raise InvalidArgument("lock_timeout", value=raw, low=low, high=high)
     return seconds
 
 

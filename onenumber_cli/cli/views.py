@@ -274,11 +274,15 @@ def batch_line(out: Output, result: RowResult) -> str:
         outcome = t("batch.changed") if result.changed else t("batch.unchanged")
     else:
         outcome = f"{t('label.error')}: {(result.error or {}).get('message', '')}"
-    return f"{result.row:>6}  {result.action or '-':<17}  {result.account or '-'}  {outcome}"
+    action, account = out.display(result.action), out.display(result.account)
+    return f"{result.row:>6}  {action:<17}  {account}  {outcome}"
 
 
 def batch_summary(summary: Summary) -> str:
-    if summary.interrupted:
+    if summary.unavailable:
+        key = ("batch.summary.unavailable_nothing" if summary.dry_run or summary.atomic
+               else "batch.summary.unavailable")
+    elif summary.interrupted:
         key = ("batch.summary.interrupted_nothing" if summary.dry_run or summary.atomic
                else "batch.summary.interrupted")
     elif summary.dry_run:
@@ -286,4 +290,4 @@ def batch_summary(summary: Summary) -> str:
     else:
         key = "batch.summary.done" if summary.committed else "batch.summary.rolled_back"
     return t(key, batch=summary.batch_id, rows=summary.rows, ok=summary.ok,
-             changed=summary.changed, failed=summary.failed)
+             changed=summary.changed, failed=summary.failed, stopped_at=summary.rows + 1)

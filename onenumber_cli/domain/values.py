@@ -7,10 +7,15 @@ import unicodedata
 from datetime import UTC, datetime, timedelta, tzinfo
 from enum import StrEnum
 
-from onenumber_cli.errors import InvalidAccount, InvalidTime, InvalidType
+from onenumber_cli.errors import InvalidAccount, InvalidOperator, InvalidTime, InvalidType
 
 ACCOUNT_RE = re.compile(r"[A-Za-z0-9._@+\-]{1,64}")
 TYPE_MAX_LENGTH = 64
+OPERATOR_MAX_LENGTH = 128  # the audit column's size on both backends
+FORMULA_STARTS = frozenset("=+-@")  # a spreadsheet cell starting so is a formula
+# Times an operator may give: the calendar's edges cannot be converted between zones.
+EARLIEST = datetime(1900, 1, 1, tzinfo=UTC)
+LATEST = datetime(9998, 12, 31, tzinfo=UTC)
 
 
 class Plan(StrEnum):
@@ -55,13 +60,30 @@ def validate_account(raw: str) -> str:
     return raw
 
 
+def _printable(text: str) -> bool:
+    """No control, format or unassigned characters (newline, ESC, bidi overrides ...) and
+    no line or paragraph separators: nothing that can drive a terminal or forge a line."""
+    return all(unicodedata.category(c)[0] != "C" and unicodedata.category(c) not in ("Zl", "Zp")
+               for c in text)
+
+
 def validate_type(raw: str) -> str:
-    """A device type: 1-64 printable characters, fixed at registration."""
+    """A device type, fixed at registration: 1-64 printable characters (NFC, trimmed) that
+    do not start with ``= + - @`` (or their full-width forms): a spreadsheet would run
+    such a cell of an exported file as a formula."""
     device_type = unicodedata.normalize("NFC", raw).strip()
-    printable = all(unicodedata.category(c)[0] != "C" for c in device_type)
-    if not device_type or len(device_type) > TYPE_MAX_LENGTH or not printable:
+    if not device_type or len(device_type) > TYPE_MAX_LENGTH or not _printable(device_type):
         raise InvalidType(value=raw, max=TYPE_MAX_LENGTH)
+    if unicodedata.normalize("NFKC", device_type[0]) in FORMULA_STARTS:
+        raise InvalidType("formula", value=raw, first=device_type[0])
     return device_type
+
+
+def validate_operator(raw: str) -> str:
+    """An operator name for the audit log: 1-128 printable characters, as given."""
+    if not raw or len(raw) > OPERATOR_MAX_LENGTH or not _printable(raw) or raw != raw.strip():
+        raise InvalidOperator(value=raw, max=OPERATOR_MAX_LENGTH)
+    return raw
 
 
 def parse_time(raw: str, tz: tzinfo, *, now: datetime | None = None,
@@ -76,7 +98,12 @@ def parse_time(raw: str, tz: tzinfo, *, now: datetime | None = None,
         raise InvalidTime("format", value=raw) from None
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=tz)
-    parsed = parsed.astimezone(UTC)
+    try:
+        parsed = parsed.astimezone(UTC)
+    except OverflowError:  # 0001-01-01 in Tokyo is still year 0 in UTC
+        parsed = EARLIEST - timedelta(days=1) if parsed.year == 1 else LATEST + timedelta(1)
+    if not EARLIEST <= parsed <= LATEST:
+        raise InvalidTime("range", value=raw, earliest=EARLIEST.year, latest=LATEST.year)
     current = now or datetime.now(UTC)
     if not allow_future and parsed > current + timedelta(minutes=1):
         raise InvalidTime("future", value=raw)

@@ -59,8 +59,20 @@ def printable(value: object) -> object:
         return value
     if len(value) > MAX_ECHO:
         value = value[:MAX_ECHO] + f"…(+{len(value) - MAX_ECHO})"
-    return "".join(f"\\u{ord(c):04x}" if unicodedata.category(c)[0] == "C" else c
-                   for c in value)
+    return escape_controls(value)
+
+
+def _unsafe(char: str) -> bool:
+    category = unicodedata.category(char)
+    return category[0] == "C" or category in ("Zl", "Zp")
+
+
+def escape_controls(text: str) -> str:
+    """``text`` with every control, format, unassigned, line- or paragraph-separator
+    character written as ``\\uXXXX``: one line that cannot drive a terminal."""
+    if text.isprintable():  # the common case, in C (isprintable is False for all those)
+        return text
+    return "".join(f"\\u{ord(c):04x}" if _unsafe(c) else c for c in text)
 
 
 def t(key: str, /, **params: object) -> str:

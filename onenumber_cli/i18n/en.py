@@ -203,15 +203,15 @@ MESSAGES: dict[str, str] = {
     "error.invalid_argument.config_keys": "The configuration file {path} has unknown keys: "
                                           "{keys}.",
     "hint.invalid_argument.config_keys": "Known keys: database_url, output, lang, tz, "
-                                         "operator.",
+                                         "operator, sqlite_synchronous.",
     "error.invalid_argument.output": "Unknown output format '{value}'.",
     "hint.invalid_argument.output": "Choose one of: {choices}.",
     "error.invalid_argument.lang": "Unknown language '{value}'.",
     "hint.invalid_argument.lang": "Choose one of: {choices}.",
     "error.invalid_argument.tz": "Unknown time zone '{value}'.",
     "hint.invalid_argument.tz": "Use an IANA name such as Asia/Tokyo or UTC.",
-    "error.invalid_argument.lock_timeout": "ONENUMBER_LOCK_TIMEOUT={value} is not a number of "
-                                           "seconds between 0 and 600.",
+    "error.invalid_argument.lock_timeout": "Lock timeout {value} is not a number of seconds "
+                                           "from {low} to {high}.",
     "hint.invalid_argument.lock_timeout": "Set it to e.g. 3 (seconds), or unset it.",
     "error.ambiguous_device": "'{device}' matches several devices of {account}: {ids}.",
     "hint.ambiguous_device": "Name the device by its id.",
@@ -296,9 +296,6 @@ MESSAGES: dict[str, str] = {
     "error.conflict.retries": "Another change to the same account got in the way {attempts} "
                               "times: {detail}",
     "hint.conflict.retries": "Try again in a moment; nothing was changed.",
-    "error.database_unavailable.bad_url": "The database URL cannot be parsed.",
-    "hint.database_unavailable.bad_url": "Use sqlite:///PATH or "
-                                         "postgresql+psycopg://USER@HOST/DB.",
     "error.database_unavailable.unsupported": "Database '{backend}' is not supported ({url}).",
     "hint.database_unavailable.unsupported": "Use SQLite or PostgreSQL "
                                              "(postgresql+psycopg://...).",
@@ -331,4 +328,66 @@ MESSAGES: dict[str, str] = {
                                    "than this program knows ({head}).",
     "hint.schema_mismatch.ahead": "Upgrade onenumber to a newer version (onenumber db upgrade "
                                   "cannot go back).",
+    "batch.summary.unavailable": "batch {batch} stopped at row {stopped_at}: the database "
+                                 "became unavailable. {ok} rows applied ({changed} changed), "
+                                 "{failed} failed; row {stopped_at} and the rows after it were "
+                                 "not applied. Re-run the file to complete it.",
+    "batch.summary.unavailable_nothing": "batch {batch} stopped: the database became "
+                                         "unavailable; nothing was written. Re-run the file "
+                                         "when it is back.",
+    "error.invalid_argument.db_url": "The database URL cannot be parsed.",
+    "hint.invalid_argument.db_url": "Use sqlite:///PATH or "
+                                    "postgresql+psycopg://USER@HOST:PORT/DB (the port is a "
+                                    "number).",
+    "error.invalid_argument.synchronous": "Unknown SQLite synchronous mode '{value}'.",
+    "hint.invalid_argument.synchronous": "Choose one of: {choices} (full, the default, survives "
+                                         "power loss).",
+    "error.invalid_argument.config_value": "The configuration file {path} gives {key} a {type}, "
+                                           "not a string.",
+    "hint.invalid_argument.config_value": "Quote the value, e.g. {key} = \"...\".",
+    "error.invalid_operator": "'{value}' cannot be used as an operator name.",
+    "hint.invalid_operator": "Use 1 to {max} printable characters without leading or trailing "
+                             "spaces (--operator or ONENUMBER_OPERATOR).",
+    "error.invalid_type.formula": "The device type '{value}' starts with '{first}', which a "
+                                  "spreadsheet would run as a formula.",
+    "hint.invalid_type.formula": "Start the type with a letter or digit.",
+    "error.invalid_time.range": "'{value}' is outside the times this tool accepts.",
+    "hint.invalid_time.range": "Give a time between the years {earliest} and {latest}.",
+    "error.invalid_time.before_latest": "'{value}' is earlier than the account's latest event "
+                                        "({latest}).",
+    "hint.invalid_time.before_latest": "History stays in order: give a time at or after "
+                                       "{latest}, or leave --at out for now.",
+    "error.duplicate_name.reference": "The name '{name}' is the id or IMEI of another "
+                                      "registered device ({other}); that device would be found "
+                                      "instead of this one.",
+    "hint.duplicate_name.reference": "Choose a different name.",
+    "error.duplicate_imei.name": "The IMEI {imei} is the name of another registered device "
+                                 "({other}) of {account}.",
+    "hint.duplicate_imei.name": "Rename that device first: onenumber devices rename {account} "
+                                "{other} NEW_NAME",
+    "error.invalid_batch.line_too_long": "Line {line} of the batch file is longer than {limit} "
+                                         "bytes.",
+    "hint.invalid_batch.line_too_long": "A row is one short line; check that this is the right "
+                                        "file. Nothing was changed.",
+    "error.invalid_batch.duplicate_key": "Line {line} of the batch file gives the key '{key}' "
+                                         "twice.",
+    "hint.invalid_batch.duplicate_key": "Give each key once per line; nothing was changed.",
+    "error.invalid_batch.duplicate_column": "Line {line} of the batch file names the column(s) "
+                                            "{columns} twice.",
+    "hint.invalid_batch.duplicate_column": "Give each column once in the header; nothing was "
+                                           "changed.",
+    "error.database_unavailable.lost": "The connection to the database {url} was lost and could "
+                                       "not be made again: {detail}",
+    "hint.database_unavailable.lost": "Nothing of the interrupted change was written. Check "
+                                      "that the server runs, then try again.",
+    "error.database_unavailable.lost_at_commit": "The connection to the database {url} was lost "
+                                                 "while the change was being committed: "
+                                                 "{detail}",
+    "hint.database_unavailable.lost_at_commit": "The change may or may not have been saved: "
+                                                "look with onenumber audit or onenumber status "
+                                                "before trying again.",
+    "error.database_unavailable.file_replaced": "The database file {url} was deleted or "
+                                                "replaced while the tool was using it.",
+    "hint.database_unavailable.file_replaced": "The last change was not saved. Restore the file "
+                                               "(or point --db at the right one) and try again.",
 }

@@ -22,7 +22,8 @@ def default_url(data_dir: Path) -> str:
 
 def open_database(url: str | None, *, data_dir: Path, schema_check: bool = True,
                   create: bool = False, create_default: bool = True, echo: bool = False,
-                  lock_timeout: float = LOCK_TIMEOUT_SECONDS) -> Database:
+                  lock_timeout: float = LOCK_TIMEOUT_SECONDS,
+                  synchronous: str = "full") -> Database:
     """The :class:`Database` for ``url`` (None: the embedded default in ``data_dir``).
 
     The default SQLite file is created (0600, in a 0700 directory) and migrated on first
@@ -36,7 +37,7 @@ def open_database(url: str | None, *, data_dir: Path, schema_check: bool = True,
     if path is not None:
         prepare_sqlite_file(path, create=(is_default and create_default) or create,
                             private_dir=is_default)
-    db = Database(parsed, echo=echo, lock_timeout=lock_timeout)
+    db = Database(parsed, echo=echo, lock_timeout=lock_timeout, synchronous=synchronous)
     if not schema_check:
         return db
     if is_default and schema.state(db).revision is None:

@@ -29,12 +29,21 @@ from sqlalchemy.engine import URL, Connection, Engine, create_engine, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, IntegrityError, NoSuchModuleError
 from sqlalchemy.orm import Session
 
-from onenumber_cli.errors import Conflict, DatabaseUnavailable, OneNumberError
+from onenumber_cli.errors import (
+    Conflict,
+    DatabaseUnavailable,
+    InvalidArgument,
+    OneNumberError,
+)
 
 T = TypeVar("T")
 
 LOCK_TIMEOUT_SECONDS = 3.0  # how long one attempt waits for the account's lock
+LOCK_TIMEOUT_RANGE = (0.01, 600.0)  # seconds; PostgreSQL would read 0 ms as "no limit"
 MAX_ATTEMPTS = 4  # attempts per transaction before reporting a conflict
+RECONNECT_BACKOFF = 0.25  # seconds before the first new connection after a lost one
+SYNCHRONOUS_MODES = ("full", "normal")  # SQLite: full = one fsync a commit (durable)
+_SECRET_QUERY_KEYS = ("password", "sslpassword")  # libpq options that carry secrets
 _RETRY_SQLSTATES = {"40001", "40P01", "55P03"}  # serialization, deadlock, lock not available
 _UNIQUE_VIOLATION = "23505"
 _UNAVAILABLE_SQLSTATE_CLASSES = ("08", "28", "3D", "57", "53")
@@ -49,22 +58,56 @@ class _Retry(Exception):
         self.detail = detail
 
 
+class _Lost(_Retry):
+    """Internal: the connection was lost before commit; run again on a new connection."""
+
+
+def _hidden(url: URL) -> URL:
+    """``url`` with every secret (the password, and ``?password=`` or ``?sslpassword=``
+    given as query parameters, which libpq accepts too) replaced by ``***``."""
+    secrets_given = {key: "***" for key in _SECRET_QUERY_KEYS if key in url.query}
+    if secrets_given:
+        url = url.update_query_dict(secrets_given)
+    return url
+
+
 def masked(url: str | URL) -> str:
-    """The URL with its password replaced by ``***`` (safe to print)."""
+    """The URL with its secrets replaced by ``***`` (safe to print)."""
     try:
-        return make_url(url).render_as_string(hide_password=True)
-    except ArgumentError:
+        text = _hidden(make_url(url)).render_as_string(hide_password=True)
+    except (ArgumentError, ValueError):
         return "<invalid database URL>"
+    return text.replace("%2A%2A%2A", "***")  # the query's *** as the password's
+
+
+def secrets_of(url: URL) -> list[str]:
+    """The secret strings a URL carries, to blank out of driver messages."""
+    found = [str(url.password)] if url.password else []
+    for key in _SECRET_QUERY_KEYS:
+        value = url.query.get(key)
+        found += [value] if isinstance(value, str) else list(value or ())
+    return [secret for secret in found if secret]
 
 
 def parse_url(raw: str) -> URL:
+    """A database URL, checked enough that connecting cannot fail on its form: a bad one
+    is a usage error (exit 2), never an internal error."""
     try:
         url = make_url(raw)
-    except ArgumentError:
-        raise DatabaseUnavailable("bad_url", url="<invalid database URL>") from None
+        _ = url.port  # "host:abc" is only parsed when the port is asked for
+    except (ArgumentError, ValueError):
+        raise InvalidArgument("db_url") from None
     if url.get_backend_name() not in ("sqlite", "postgresql"):
         raise DatabaseUnavailable("unsupported", url=masked(url), backend=url.get_backend_name())
     return url
+
+
+def validate_lock_timeout(seconds: float) -> float:
+    """Seconds one attempt waits for a lock, within :data:`LOCK_TIMEOUT_RANGE`."""
+    low, high = LOCK_TIMEOUT_RANGE
+    if not low <= seconds <= high:  # NaN fails both comparisons
+        raise InvalidArgument("lock_timeout", value=seconds, low=low, high=high)
+    return seconds
 
 
 def sqlite_path(url: URL) -> Path | None:
@@ -127,28 +170,47 @@ def logging_sql() -> bool:
 
 
 def make_engine(url: URL, *, echo: bool = False,
-                lock_timeout: float = LOCK_TIMEOUT_SECONDS) -> Engine:
+                lock_timeout: float = LOCK_TIMEOUT_SECONDS,
+                synchronous: str = "full") -> Engine:
     backend = url.get_backend_name()
+    validate_lock_timeout(lock_timeout)
+    if synchronous not in SYNCHRONOUS_MODES:
+        raise InvalidArgument("synchronous", value=synchronous,
+                              choices=", ".join(SYNCHRONOUS_MODES))
     if echo:
         log_sql_to_stderr()
     try:
         if backend == "sqlite":
             # ``timeout`` is SQLite's busy timeout: how long BEGIN IMMEDIATE waits.
             engine = create_engine(url, connect_args={"timeout": lock_timeout})
-            event.listen(engine, "connect", _sqlite_on_connect)
+            event.listen(engine, "connect", partial(_sqlite_on_connect, synchronous,
+                                                    sqlite_path(url)))
             event.listen(engine, "begin", _sqlite_on_begin)
         else:
-            engine = create_engine(
-                url,
-                connect_args={"connect_timeout": 5, "application_name": "onenumber"},
-            )
+            arguments: dict[str, Any] = {"connect_timeout": 5}
+            if "application_name" not in url.query:  # the URL's own name wins
+                arguments["application_name"] = "onenumber"
+            # pre_ping: a connection the server dropped while pooled is replaced, not used
+            engine = create_engine(url, connect_args=arguments, pool_pre_ping=True)
             event.listen(engine, "begin", partial(_postgres_on_begin, lock_timeout))
     except (NoSuchModuleError, ModuleNotFoundError) as exc:
         raise DatabaseUnavailable("driver", url=masked(url), detail=str(exc)) from None
     return engine
 
 
-def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
+FILE_ID = "onenumber_file_id"  # connection info key: (st_dev, st_ino) of the file opened
+
+
+def _file_id(path: Path) -> tuple[int, int] | None:
+    try:
+        status = path.stat()
+    except OSError:
+        return None
+    return status.st_dev, status.st_ino
+
+
+def _sqlite_on_connect(synchronous: str, path: Path | None, dbapi_connection: Any,
+                       record: Any) -> None:
     # Let SQLAlchemy's "begin" event emit BEGIN itself (the pysqlite recipe), so that
     # write transactions can be BEGIN IMMEDIATE.
     dbapi_connection.isolation_level = None
@@ -156,9 +218,14 @@ def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
     try:
         cursor.execute("PRAGMA foreign_keys = ON")
         cursor.execute("PRAGMA journal_mode = WAL")
-        cursor.execute("PRAGMA synchronous = NORMAL")
+        # FULL: WAL synced at every commit, so a change reported done survives power
+        # loss; NORMAL (an explicit setting) may lose the last commits, never corrupts.
+        cursor.execute("PRAGMA synchronous = FULL" if synchronous == "full"
+                       else "PRAGMA synchronous = NORMAL")
     finally:
         cursor.close()
+    if path is not None:  # which file this connection opened (see Writes._check_file)
+        record.info[FILE_ID] = _file_id(path)
 
 
 def _sqlite_on_begin(conn: Connection) -> None:
@@ -173,9 +240,17 @@ def _sqlite_on_begin(conn: Connection) -> None:
         raise DBAPIError.instance(statement, (), exc, sqlite3.Error) from exc
 
 
+# One statement, values bound: how long a change waits for a lock, and that its commit
+# is durable (flushed, and on a synchronous standby where the server has one) whatever
+# the server's default.
+_WRITE_SETTINGS = ("SELECT set_config('lock_timeout', %(lock_timeout)s, true), "
+                   "set_config('synchronous_commit', 'on', true)")
+
+
 def _postgres_on_begin(lock_timeout: float, conn: Connection) -> None:
     if conn.get_execution_options().get("onenumber_write", False):
-        conn.exec_driver_sql(f"SET LOCAL lock_timeout = '{int(lock_timeout * 1000)}ms'")
+        milliseconds = max(1, round(lock_timeout * 1000))
+        conn.exec_driver_sql(_WRITE_SETTINGS, {"lock_timeout": f"{milliseconds}ms"})
 
 
 def _sqlstate(exc: DBAPIError) -> str | None:
@@ -193,6 +268,8 @@ def classify(exc: DBAPIError, url: URL) -> OneNumberError | _Retry:
         if state == _UNIQUE_VIOLATION or "UNIQUE constraint failed" in text:
             return _Retry(text)
         raise exc
+    if exc.connection_invalidated:  # the server went away: a new connection may work
+        return _Lost(text)
     if state in _RETRY_SQLSTATES or any(m in text for m in _SQLITE_RETRY_MESSAGES):
         return _Retry(text)
     if state == "42501" or "readonly database" in text:
@@ -207,8 +284,8 @@ def classify(exc: DBAPIError, url: URL) -> OneNumberError | _Retry:
 
 def _first_line(text: str, url: URL) -> str:
     line = text.strip().splitlines()[0] if text.strip() else ""
-    if url.password:
-        line = line.replace(str(url.password), "***")
+    for secret in secrets_of(url):
+        line = line.replace(secret, "***")
     return line
 
 
@@ -216,10 +293,12 @@ class Database:
     """One database: an engine plus transactions with the project's locking and retries."""
 
     def __init__(self, url: URL, *, echo: bool = False,
-                 lock_timeout: float = LOCK_TIMEOUT_SECONDS) -> None:
+                 lock_timeout: float = LOCK_TIMEOUT_SECONDS, synchronous: str = "full") -> None:
         self.url = url
-        self.engine = make_engine(url, echo=echo, lock_timeout=lock_timeout)
+        self.engine = make_engine(url, echo=echo, lock_timeout=lock_timeout,
+                                  synchronous=synchronous)
         self._writer = self.engine.execution_options(onenumber_write=True)
+        self.path = sqlite_path(url)
 
     @property
     def backend(self) -> str:
@@ -238,6 +317,10 @@ class Database:
             yield
         except DBAPIError as exc:
             outcome = classify(exc, self.url)
+            if isinstance(outcome, _Lost):
+                raise DatabaseUnavailable("lost", url=masked(self.url),
+                                          detail=_first_line(outcome.detail, self.url)
+                                          ) from None
             if isinstance(outcome, _Retry):
                 raise Conflict("busy", detail=_first_line(outcome.detail, self.url)) from None
             raise outcome from None
@@ -266,7 +349,7 @@ class Database:
     @contextmanager
     def writing(self) -> Iterator[Writes]:
         """One connection for a series of write transactions (a batch: one a row)."""
-        with self._writer.connect() as connection:
+        with self.translate_errors(), self._writer.connect() as connection:
             yield Writes(self, connection)
 
 
@@ -285,30 +368,71 @@ class Writes:
         rules and the database constraints are checked for real, then it rolls back.
         ``work`` may roll back itself (an atomic batch with a refused row); then there
         is nothing left to commit.
+
+        A connection lost before the commit (the server restarted, a failover, the
+        session killed) is replaced and the transaction run again, after a short pause
+        that doubles each time; lost at the commit itself, nobody can know whether it
+        committed, so that is reported (exit 6) and never retried.
         """
-        last = ""
+        last: _Retry | None = None
         for attempt in range(1, MAX_ATTEMPTS + 1):
             try:
-                return self._attempt(work, dry_run)
+                return self._attempt(work, dry_run, reconnecting=isinstance(last, _Lost))
             except _Retry as retry:
-                last = retry.detail
+                last = retry
                 if attempt < MAX_ATTEMPTS:
-                    time.sleep(random.uniform(0.01, 0.05) * attempt)
-        raise Conflict("retries", attempts=MAX_ATTEMPTS,
-                       detail=_first_line(last, self.db.url))
+                    time.sleep(RECONNECT_BACKOFF * 2 ** (attempt - 1) if isinstance(retry, _Lost)
+                               else random.uniform(0.01, 0.05) * attempt)
+        assert last is not None
+        detail = _first_line(last.detail, self.db.url)
+        if isinstance(last, _Lost):
+            raise DatabaseUnavailable("lost", url=masked(self.db.url), detail=detail)
+        raise Conflict("retries", attempts=MAX_ATTEMPTS, detail=detail)
 
-    def _attempt(self, work: Callable[[Connection], T], dry_run: bool) -> T:
+    def _attempt(self, work: Callable[[Connection], T], dry_run: bool, *,
+                 reconnecting: bool) -> T:
         connection = self.connection
+        committing = False
         try:
             connection.begin()  # BEGIN IMMEDIATE / lock_timeout, before any statement
             result = work(connection)
             if dry_run:
                 connection.rollback()
             else:
+                self._check_file()
+                committing = True
                 connection.commit()
             return result
         except BaseException as exc:  # a refusal, a lost race, Ctrl-C: nothing of it stays
-            connection.rollback()
-            if isinstance(exc, DBAPIError):
-                raise classify(exc, self.db.url) from None
-            raise
+            self._roll_back()
+            if not isinstance(exc, DBAPIError):
+                raise
+            outcome = classify(exc, self.db.url)
+            if committing and isinstance(outcome, _Lost):
+                raise DatabaseUnavailable("lost_at_commit", url=masked(self.db.url),
+                                          detail=_first_line(outcome.detail, self.db.url)
+                                          ) from None
+            if reconnecting and isinstance(outcome, DatabaseUnavailable) and \
+                    outcome.reason == "unreachable":  # the server is still coming back
+                raise _Lost(outcome.params.get("detail", "")) from None
+            raise outcome from None
+
+    def _roll_back(self) -> None:
+        """Roll back whatever is left; on a connection that is gone, give it up (the pool
+        opens a new one for the next transaction) instead of failing a second time."""
+        try:
+            self.connection.rollback()
+        except Exception:  # the connection is unusable, whatever the error
+            if not self.connection.invalidated:
+                self.connection.invalidate()
+            self.connection.rollback()  # on an invalidated connection: bookkeeping only
+
+    def _check_file(self) -> None:
+        """SQLite: refuse to commit into a file that is no longer the database's (deleted
+        or replaced behind our back: the commit would go to an unlinked inode, lost)."""
+        path = self.db.path
+        if path is None:
+            return
+        opened = self.connection.connection.info.get(FILE_ID)
+        if opened is not None and _file_id(path) != opened:
+            raise DatabaseUnavailable("file_replaced", url=str(path))

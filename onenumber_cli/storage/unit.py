@@ -21,14 +21,14 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Collection, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field, fields
 from datetime import datetime
 from functools import cache
 from typing import Any
 from weakref import WeakKeyDictionary
 
-from sqlalchemy import BindParameter, Table, bindparam, insert, select, update
+from sqlalchemy import BindParameter, Table, bindparam, func, insert, select, update
 from sqlalchemy.engine import Connection, Dialect
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.sql.expression import Insert, Select, Update
@@ -98,7 +98,11 @@ _UPDATE_DEVICE = _changing(_DEVICES, "id", _DEVICE_CHANGES)
 _INSERT_HISTORY = _adding(_HISTORY, _HISTORY_FIELDS)
 _INSERT_AUDIT = _adding(_AUDIT, _AUDIT_FIELDS)
 
-_CONTRACT_COLUMNS = [_CONTRACTS.c[name] for name in CONTRACT_FIELDS]
+# The time of the account's latest history event (index ix_history_account_at): no change
+# may record an earlier one, so events stay in order whatever the clocks of operators do.
+_LATEST_EVENT = (select(func.max(_HISTORY.c.at)).where(_HISTORY.c.account == _CONTRACTS.c.account)
+                 .correlate(_CONTRACTS).scalar_subquery())
+_CONTRACT_COLUMNS = [*(_CONTRACTS.c[name] for name in CONTRACT_FIELDS), _LATEST_EVENT]
 _DEVICE_COLUMNS = [_DEVICES.c[name] for name in DEVICE_FIELDS]
 _ONE: BindParameter[str] = bindparam("account")
 _REGISTERED = select(*_DEVICE_COLUMNS).where(_DEVICES.c.slot.is_not(None))
@@ -183,6 +187,7 @@ class Account:
 
     contract: ContractRow
     devices: list[DeviceRow] = field(default_factory=list)
+    latest: datetime | None = None  # the time of its latest history event
     _registered: tuple[DeviceRow, ...] | None = field(default=None, repr=False)
 
     @property
@@ -246,18 +251,34 @@ class Tx:
                 prepared.sql, parameters if len(parameters) > 1 else parameters[0])
             return list(result.fetchall()) if result.returns_rows else []
         dbapi = self._dialect.loaded_dbapi
-        cursor = self._connection.connection.cursor()
+        cursor = None
         try:
+            cursor = self._connection.connection.cursor()
             if len(parameters) > 1:
                 cursor.executemany(prepared.sql, parameters)
             else:
                 cursor.execute(prepared.sql, parameters[0])
             return list(cursor.fetchall()) if cursor.description else []
         except dbapi.Error as exc:
-            raise DBAPIError.instance(prepared.sql, parameters, exc, dbapi.Error,
-                                      dialect=self._dialect) from exc
+            raise self._driver_error(exc, prepared.sql, parameters, cursor) from exc
         finally:
-            cursor.close()
+            if cursor is not None:
+                with suppress(dbapi.Error):  # a cursor of a lost connection
+                    cursor.close()
+
+    def _driver_error(self, exc: Any, sql: str, parameters: Any, cursor: Any) -> Exception:
+        """The driver's error as SQLAlchemy's, as SQLAlchemy itself would raise it: when it
+        means the connection is gone, the connection is invalidated (the next transaction
+        gets a new one) and the error says so (``connection_invalidated``)."""
+        connection = self._connection
+        raw = None if connection.invalidated else connection.connection.dbapi_connection
+        lost = connection.invalidated or self._dialect.is_disconnect(exc, raw, cursor)
+        if lost and not connection.invalidated:
+            connection.invalidate(exc)
+        error: Exception = DBAPIError.instance(
+            sql, parameters, exc, self._dialect.loaded_dbapi.Error,
+            connection_invalidated=lost, dialect=self._dialect)
+        return error
 
     def _select(self, statement: Statement, values: dict[str, Any]) -> list[tuple[Any, ...]]:
         prepared = self._prepare(statement)
@@ -280,7 +301,7 @@ class Tx:
         for account in part:
             self._accounts[account] = None
         for row in self._select(contracts, values):
-            self._accounts[row[0]] = Account(ContractRow(*row))
+            self._accounts[row[0]] = Account(ContractRow(*row[:-1]), latest=row[-1])
         if not any(self._accounts[a] is not None for a in part):
             return
         for row in self._select(devices, values):
@@ -312,12 +333,13 @@ class Tx:
             holder.changed()
         return device
 
-    def new_device_id(self) -> str:
-        """A short random id, never used before (ids are never deleted, and we check)."""
+    def new_device_id(self, avoid: Collection[str] = ()) -> str:
+        """A short random id, never used before (ids are never deleted, and we check), and
+        none of ``avoid`` (the account's device names: an id is matched before a name)."""
         while True:
             candidate = "".join(secrets.choice(ID_ALPHABET) for _ in range(ID_LENGTH))
-            if candidate not in self._devices and not self._select(_ID_TAKEN,
-                                                                   {"id": candidate}):
+            if candidate not in self._devices and candidate not in avoid and \
+                    not self._select(_ID_TAKEN, {"id": candidate}):
                 return candidate
 
     # --- changing ----------------------------------------------------------------------
@@ -353,6 +375,10 @@ class Tx:
                     _values(device, ("id", *_DEVICE_CHANGES), "b_"))
 
     def add_history(self, event: str, device: DeviceRow, at: datetime) -> None:
+        holder = self._accounts.get(device.account)
+        if holder is not None and (holder.latest is None or at > holder.latest):
+            self._remember("fields", holder, {"latest": holder.latest})
+            holder.latest = at
         self._write("history", _INSERT_HISTORY, {
             "account": device.account, "event": event, "at": at, "device_id": device.id,
             "name": device.name, "type": device.type, "imei": device.imei})

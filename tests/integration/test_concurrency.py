@@ -34,6 +34,8 @@ def _worker(url: str, action: str, args: tuple[Any, ...], barrier: Any, results:
             db, actor, account, "Watch", name=name),
         "rename": lambda account, device, name: services.rename_device(
             db, actor, account, device, name),
+        "replace": lambda account, name: services.register_device(
+            db, actor, account, "Watch", name=name, replace=True),
         "option_cancel": lambda account: services.option_cancel(db, actor, account),
         "subscribe": lambda account: services.service_subscribe(db, actor, account),
     }[action]
@@ -76,6 +78,25 @@ def test_ten_processes_registering_on_one_account_exactly_five_succeed(
                                 ("capacity_exceeded", "register"): 5})
     assert registered(db, "race") == [1, 2, 3, 4, 5]
     assert len(services.history(db, "race")) == 5
+
+
+def test_twelve_processes_replacing_the_one_device_keep_history_in_time_order(
+    db: Database, db_url: str, actor: Actor
+) -> None:
+    """Each replace unregisters the device the previous one registered: the time it
+    records must be taken after the lock (a time taken before waiting for it would be
+    earlier than that device's registration: check's ``time_order``)."""
+    from onenumber_cli import check
+
+    services.service_subscribe(db, actor, "swap")
+    services.register_device(db, actor, "swap", "Watch", name="base")
+    outcomes = race(db_url, [("replace", ("swap", f"n{i}")) for i in range(12)])
+    print(f"\nreplace race [{db.backend}]: outcomes={dict(outcomes)}")
+    assert outcomes[("changed", "replace")] >= 1
+    assert set(outcomes) <= {("changed", "replace"), ("conflict", "replace")}
+    assert [v.kind for v in check.run(db)] == []
+    events = services.history(db, "swap")
+    assert [e.at for e in events] == sorted((e.at for e in events), reverse=True)
 
 
 def test_five_processes_renaming_to_one_name_exactly_one_succeeds(

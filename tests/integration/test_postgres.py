@@ -123,3 +123,46 @@ def test_db_current_masks_the_password() -> None:
     assert code == 0
     assert str(make_url(POSTGRES_URL).password) not in out
     assert ":***@" in out
+
+
+@pytest.mark.parametrize("statement", [
+    "UPDATE devices SET type = 'X'", "UPDATE devices SET imei = NULL",
+    "UPDATE devices SET registered_at = now()", "UPDATE devices SET account = 'b'",
+    "UPDATE devices SET id = 'zzzzzzzz'", "UPDATE contracts SET created_at = now()",
+    "UPDATE contracts SET account = 'b'",
+])
+def test_operator_role_cannot_change_what_r5_keeps(roles: dict[str, str],
+                                                   statement: str) -> None:
+    """R5 enforced by the database: the operator role may UPDATE only the columns a change
+    touches, so no hand-written SQL through that role can rewrite a device's identity."""
+    operator_url = roles["onenumber_operator"]
+    assert cli("--db", operator_url, "service", "subscribe", "a", "--multi")[0] == 0
+    assert cli("--db", operator_url, "devices", "register", "a", "--type", "BMW")[0] == 0
+    operator = Database(parse_url(operator_url))
+    try:
+        with pytest.raises(Exception, match="permission denied"), \
+                operator.engine.begin() as conn:
+            conn.execute(text(statement))
+    finally:
+        operator.dispose()
+    # ...while every change the tool makes still works through that role
+    for args in (["devices", "rename", "a", "BMW", "Car"], ["option", "cancel", "a", "--yes"],
+                 ["service", "cancel", "a", "--yes"]):
+        assert cli("--db", operator_url, *args)[0] == 0, args
+
+
+def test_a_password_given_as_a_query_parameter_is_never_printed() -> None:
+    """libpq also takes ?password=...: masked in db current, config show and errors."""
+    assert POSTGRES_URL
+    url = make_url(POSTGRES_URL)
+    secret = str(url.password)
+    in_query = url.set(password=None).update_query_dict({"password": secret})
+    raw = in_query.render_as_string(hide_password=False)
+    assert secret in raw
+    code, out, err = cli("--db", raw, "db", "current")
+    assert code == 0 and secret not in out + err and "password=***" in out
+    code, out, err = cli("--db", raw, "config", "show", "-o", "json")
+    assert code == 0 and secret not in out + err
+    wrong = in_query.update_query_dict({"password": "Wr0ng-" + secret})
+    code, out, err = cli("--db", wrong.render_as_string(hide_password=False), "status", "x")
+    assert code == 6 and secret not in out + err and "Wr0ng-" not in out + err

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from onenumber_cli.cli.commands.common import time_option
+from onenumber_cli.cli.commands.common import MAX_LIMIT, time_option
 from onenumber_cli.cli.invocation import current, services
 from onenumber_cli.cli.views import AUDIT_COLUMNS, audit_rows
 from onenumber_cli.domain.values import Action
@@ -27,7 +27,7 @@ def audit(
     batch: Annotated[str | None, typer.Option(
         "--batch", metavar="ID", help="Only the changes of this batch run.")] = None,
     limit: Annotated[int | None, typer.Option(
-        "--limit", min=1, metavar="N", help="At most N records.")] = None,
+        "--limit", min=1, max=MAX_LIMIT, metavar="N", help="At most N records.")] = None,
 ) -> None:
     """Show the audit log of changes, newest first (reads are not audited).
 

@@ -18,6 +18,7 @@ from onenumber_cli.cli.helptext import LocalizedCommand, LocalizedGroup
 from onenumber_cli.cli.invocation import Invocation, current
 from onenumber_cli.cli.lazy import lazy_import
 from onenumber_cli.cli.views import BATCH_COLUMNS, batch_line, batch_summary
+from onenumber_cli.errors import DatabaseUnavailable
 
 if TYPE_CHECKING:
     from onenumber_cli import batch as core
@@ -116,6 +117,13 @@ def apply_(
                 run.out.stdout.flush()
                 run.out.message(batch_summary(summary))
                 raise typer.Exit(ExitCode.INTERRUPTED) from None
+            except (core.Unavailable, DatabaseUnavailable) as stop:
+                # Per-row: the rows reported were committed, the rest not tried; one
+                # transaction: nothing.  Either way the file can simply be run again.
+                summary.unavailable = True
+                run.out.stdout.flush()
+                run.out.message(batch_summary(summary))
+                raise (stop.error if isinstance(stop, core.Unavailable) else stop) from None
     summary.committed = not dry_run and (not atomic or summary.failed == 0)
     run.out.message(batch_summary(summary))
     if summary.failed:

@@ -42,6 +42,7 @@ Account = Annotated[str, typer.Argument(
 DeviceRef = Annotated[str, typer.Argument(
     metavar="DEVICE", help="Device id, IMEI, or current name (an id always wins).",
     autocompletion=complete_device)]
+MAX_LIMIT = 2**31 - 1  # a --limit both backends can bind (PostgreSQL's LIMIT is a bigint)
 DryRun = Annotated[bool, typer.Option(
     "--dry-run", help="Check everything and report what would change; write nothing.")]
 Yes = Annotated[bool, typer.Option(

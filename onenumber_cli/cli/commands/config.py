@@ -27,9 +27,11 @@ def show(ctx: typer.Context) -> None:
     else:
         db_url = lazy_import("onenumber_cli.storage.engine").masked(settings.db)
     values = {"database_url": db_url, "output": settings.output, "lang": settings.lang,
-              "tz": settings.tz, "operator": settings.operator}
+              "tz": settings.tz, "operator": settings.operator,
+              "sqlite_synchronous": settings.sqlite_synchronous}
     sources = {"database_url": settings.sources["db"], **{
-        key: settings.sources[key] for key in ("output", "lang", "tz", "operator")}}
+        key: settings.sources[key]
+        for key in ("output", "lang", "tz", "operator", "sqlite_synchronous")}}
     path = config_path()
     data = {"settings": {key: {"value": value, "source": sources[key]}
                          for key, value in values.items()},

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from onenumber_cli.cli.commands.common import Account, time_option
+from onenumber_cli.cli.commands.common import MAX_LIMIT, Account, time_option
 from onenumber_cli.cli.invocation import current, services
 from onenumber_cli.cli.views import (
     HISTORY_COLUMNS,
@@ -40,7 +40,7 @@ def history(
     kind: Annotated[Event | None, typer.Option(
         "--kind", help="Only register or only unregister events.")] = None,
     limit: Annotated[int | None, typer.Option(
-        "--limit", min=1, metavar="N", help="At most N events.")] = None,
+        "--limit", min=1, max=MAX_LIMIT, metavar="N", help="At most N events.")] = None,
 ) -> None:
     """Show the registration history, newest first.
 
