@@ -94,9 +94,11 @@ def parse_url(raw: str) -> URL:
     is a usage error (exit 2), never an internal error."""
     try:
         url = make_url(raw)
-        _ = url.port  # "host:abc" is only parsed when the port is asked for
+        port = url.port  # "host:abc" is only parsed when the port is asked for
     except (ArgumentError, ValueError):
         raise InvalidArgument("db_url") from None
+    if port is not None and not 0 < port < 65536:
+        raise InvalidArgument("db_url")
     if url.get_backend_name() not in ("sqlite", "postgresql"):
         raise DatabaseUnavailable("unsupported", url=masked(url), backend=url.get_backend_name())
     return url

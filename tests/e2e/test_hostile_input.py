@@ -68,7 +68,7 @@ def cases(tmp: Path) -> list[tuple[str, list[str], int]]:
         ("batch: not JSON", ["batch", "apply", file("bad.jsonl", b'{"action": "rename",\n')],
          2),
         ("batch: no header", ["batch", "apply", file("empty.csv", b"")], 2),
-        ("malformed database URL", ["status", "demo-multi", "--db", "::nonsense::"], 6),
+        ("malformed database URL", ["status", "demo-multi", "--db", "::nonsense::"], 2),
         ("unsupported database", ["status", "demo-multi", "--db", "mysql://u:p@h/d"], 6),
         ("garbage SQLite file", ["status", "demo-multi", "--db", f"sqlite:///{garbage}"], 6),
     ]

@@ -255,3 +255,32 @@ def test_a_batch_row_at_the_calendars_edge_fails_alone_and_the_batch_goes_on(
     results = list(batch.apply(db, lambda: batch.rows(stream, "jsonl"), actor, UTC))
     assert [(r.ok, (r.error or {}).get("code")) for r in results] == [
         (False, "invalid_time"), (False, "invalid_time"), (True, None)]
+
+
+# --- durability ---------------------------------------------------------------------------
+
+
+def test_the_default_sqlite_connection_is_durable(db: Database, db_url: str) -> None:
+    """SQLite: ``synchronous = FULL`` (2) unless ``normal`` is asked for.  PostgreSQL: a
+    write transaction runs with ``synchronous_commit = on`` even where the session's
+    default is off, and with the lock timeout it was given."""
+    from sqlalchemy.engine import Connection, make_url
+
+    def settings(connection: Connection) -> tuple[object, ...]:
+        if connection.dialect.name == "sqlite":
+            return (connection.exec_driver_sql("PRAGMA synchronous").scalar(),)
+        return (connection.exec_driver_sql("SHOW synchronous_commit").scalar(),
+                connection.exec_driver_sql("SHOW lock_timeout").scalar())
+
+    if db.backend == "sqlite":
+        assert db.write(settings) == (2,)
+        fast = Database(parse_url(db_url), synchronous="normal")
+        assert fast.write(settings) == (1,)
+        fast.dispose()
+        return
+    lazy = make_url(db_url).update_query_dict({"options": "-c synchronous_commit=off"})
+    server_default_off = Database(lazy, lock_timeout=0.25)
+    with server_default_off.engine.connect() as conn:
+        assert conn.exec_driver_sql("SHOW synchronous_commit").scalar() == "off"
+    assert server_default_off.write(settings) == ("on", "250ms")
+    server_default_off.dispose()

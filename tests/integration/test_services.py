@@ -146,10 +146,20 @@ def test_devices_are_found_by_id_imei_or_name(db: Database, actor: Actor, multi:
         services.show_device(db, multi, "nothing")
 
 
-def test_a_name_equal_to_another_devices_imei_is_ambiguous(db: Database, actor: Actor,
-                                                           multi: str) -> None:
+def test_a_name_equal_to_another_devices_imei_is_refused_and_old_data_is_ambiguous(
+        db: Database, actor: Actor, multi: str) -> None:
+    from sqlalchemy import update
+
+    from onenumber_cli.errors import DuplicateName
+    from onenumber_cli.storage.models import Device
+
     services.register_device(db, actor, multi, "Watch", imei=IMEI)
-    services.register_device(db, actor, multi, "Other", name=IMEI)
+    with pytest.raises(DuplicateName):
+        services.register_device(db, actor, multi, "Other", name=IMEI)
+    services.register_device(db, actor, multi, "Other", name="Other")
+    with db.engine.begin() as conn:  # such a name from before the rule: ask for an id
+        conn.execute(update(Device).where(Device.name == "Other")
+                     .values(name=IMEI, name_key=IMEI))
     with pytest.raises(AmbiguousDevice) as caught:
         services.show_device(db, multi, IMEI)
     assert caught.value.details and len(caught.value.details) == 2

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
-from onenumber_cli.errors import DatabaseUnavailable, SchemaMismatch
+from onenumber_cli.errors import DatabaseUnavailable, InvalidArgument, SchemaMismatch
 from onenumber_cli.storage import revision, schema
 from onenumber_cli.storage.connect import open_database
 from onenumber_cli.storage.engine import Database, masked, parse_url
@@ -125,12 +125,23 @@ def test_a_garbage_file_is_reported_as_unavailable(tmp_path: Path) -> None:
         open_database(f"sqlite:///{garbage}", data_dir=tmp_path)
 
 
-@pytest.mark.parametrize(
-    "url", ["not a url", "mysql://u:p@localhost/db", "oracle://x"],
-)
-def test_unsupported_or_malformed_urls_are_refused(url: str) -> None:
+@pytest.mark.parametrize("url", ["mysql://u:p@localhost/db", "oracle://x"])
+def test_unsupported_urls_are_refused(url: str) -> None:
     with pytest.raises(DatabaseUnavailable):
         parse_url(url)
+
+
+@pytest.mark.parametrize("url", ["not a url", "postgresql+psycopg://u:secret@h:abc/d",
+                                 "postgresql://h:99999999999/d"])
+def test_malformed_urls_are_a_usage_error_that_shows_no_password(url: str) -> None:
+    with pytest.raises(InvalidArgument) as caught:
+        parse_url(url)
+    assert "secret" not in caught.value.message + caught.value.hint
+
+
+def test_masked_hides_passwords_given_as_query_parameters() -> None:
+    assert masked("postgresql+psycopg://u@h/db?password=pw&sslpassword=k&sslmode=require") \
+        == "postgresql+psycopg://u@h/db?password=***&sslmode=require&sslpassword=***"
 
 
 def test_unreachable_postgres_fails_cleanly_without_the_password(tmp_path: Path) -> None:

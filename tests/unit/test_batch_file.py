@@ -103,3 +103,78 @@ def test_batch_ids_sort_by_time() -> None:
     early = batch.new_batch_id(datetime(2026, 1, 1, tzinfo=UTC))
     late = batch.new_batch_id(datetime(2026, 1, 2, tzinfo=UTC))
     assert early < late and early.startswith("20260101T000000Z-")
+
+
+class _Endless(io.RawIOBase):
+    """A file of endless bytes with no newline (as /dev/zero), counting what was read."""
+
+    def __init__(self) -> None:
+        self.read_bytes = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def seek(self, offset: int, whence: int = 0) -> int:
+        return 0
+
+    def readinto(self, buffer: bytearray) -> int:  # type: ignore[override]
+        buffer[:] = b"x" * len(buffer)
+        self.read_bytes += len(buffer)
+        return len(buffer)
+
+
+def test_a_line_over_the_limit_is_refused_with_its_number_reading_no_further() -> None:
+    source = _Endless()
+    endless = io.BufferedReader(source)
+    with pytest.raises(InvalidBatch) as refused:
+        batch.scan(endless, "csv")
+    assert (refused.value.reason, refused.value.params["line"]) == ("line_too_long", 1)
+    assert source.read_bytes < 4 * batch.MAX_LINE_BYTES  # memory flat: it stopped reading
+    text = "action,account\n" + "rename,a\n" * 3 + "r" * (batch.MAX_LINE_BYTES + 1) + "\n"
+    with pytest.raises(InvalidBatch) as refused:
+        read(text)
+    assert refused.value.params["line"] == 5
+    at_limit = "action,account,name\nrename,a," + "n" * (batch.MAX_LINE_BYTES - 20) + "\n"
+    assert len(read(at_limit)) == 1
+
+
+def test_repeated_keys_and_columns_are_refused_with_their_line() -> None:
+    with pytest.raises(InvalidBatch) as refused:
+        read('{"action": "rename", "account": "a"}\n'
+             '{"action": "rename", "account": "a", "action": "unregister"}\n')
+    assert (refused.value.reason, refused.value.params) == (
+        "duplicate_key", {"line": 2, "key": "action"})
+    with pytest.raises(InvalidBatch) as refused:
+        read("action,account,name,name\nrename,a,b,c\n")
+    assert refused.value.reason == "duplicate_column"
+
+
+@pytest.mark.parametrize("line", [
+    '{"action": "rename", "account": "a", "imei": ' + "1" * 5000 + "}",
+    '{"action": "rename", "x": ' + "[" * 20000 + "]" * 20000 + "}",
+    '{"action": "rename", "account": "\\ud800"}',
+    '{"action": "rename", "\\udfff": 1}',
+])
+def test_json_that_cannot_be_text_again_is_refused_as_a_file_error(line: str) -> None:
+    with pytest.raises(InvalidBatch) as refused:
+        read(line + "\n")
+    assert refused.value.reason == "json" and refused.value.params["line"] == 1
+
+
+def test_a_stream_that_cannot_seek_is_spooled(tmp_path: object, monkeypatch: pytest.MonkeyPatch
+                                              ) -> None:
+    import os
+    import threading
+    from pathlib import Path
+
+    fifo = Path(str(tmp_path)) / "rows.csv"
+    os.mkfifo(fifo)
+    writer = threading.Thread(target=fifo.write_bytes, args=(b"action,account\nrename,a\n",))
+    writer.start()
+    with batch.open_source(str(fifo)) as source:
+        assert source.seekable()
+        assert batch.scan(source, batch.detect_format(source)) == 1
+    writer.join()
