@@ -1,0 +1,454 @@
+"""Stateful property test: random sequences of every change, through the core API.
+
+A hypothesis ``RuleBasedStateMachine`` drives single changes (each sometimes a dry run)
+and small batches (per row, atomic, dry run) over three accounts, a few device types,
+names whose keys collide, two IMEIs and ``at`` times from the far past to a minute
+ahead, so capacity limits, duplicates, last-device refusals, ``--replace`` on full
+one-number accounts and cancelled contracts all come up.  After every step the laws
+hold:
+
+- ``check`` finds nothing (capacity, slots, names, history consistent with the
+  registrations, nothing unregistered before it was registered, no future times);
+- every change has exactly one audit record: the audit table grows by the number of
+  successful, committed results with ``changed`` (a dry run and a rolled-back atomic
+  batch commit nothing);
+- history grows by what the changes imply (register 1 + the devices ``--replace``
+  removed, unregister 1, service cancel 1 per removed device), and in total it has one
+  ``register`` event per device and one ``unregister`` per unregistered device;
+- audit and history are append-only (earlier rows never change);
+- a refused change, a dry run and a no-op (``changed: false``) leave the database
+  exactly as it was.
+
+A refused change raises :class:`OneNumberError` (any subclass); anything else escaping
+a change is a bug, and hypothesis reports it with the shortest sequence it can find.
+
+The ``db`` fixture is function-scoped and parametrized over the backends, so each test
+binds the machine to its database (:func:`machine_for`); the machine empties its
+accounts at the start of each example.  The sequences it found before the ``--at`` rule
+(an explicit time is neither in the future nor before the account's latest event) are
+replayed as plain tests at the end.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from functools import partial
+from typing import Any, ClassVar
+from zoneinfo import ZoneInfo
+
+import pytest
+from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
+from hypothesis.stateful import (
+    RuleBasedStateMachine,
+    initialize,
+    invariant,
+    rule,
+    run_state_machine_as_test,
+)
+from sqlalchemy import Select, bindparam, delete, func, select
+
+from onenumber_cli import batch, check, services
+from onenumber_cli.domain.values import Action
+from onenumber_cli.errors import OneNumberError
+from onenumber_cli.services import Actor, ChangeResult
+from onenumber_cli.storage.engine import Database
+from onenumber_cli.storage.models import AuditRecord, Contract, Device, HistoryEvent
+
+TOKYO = ZoneInfo("Asia/Tokyo")
+ACCOUNTS = ("state-a", "state-b", "state-c")  # only these: see `mine`
+TYPES = ("BMW", "Apple Watch SE", "Car")  # the default name of "Car" collides with "Car"
+NAMES = ("Car", "Watch", "watch", "ＷＡＴＣＨ", "Band")  # equal name keys on purpose
+IMEIS = ("490154203237518", "356938035643809")  # valid (Luhn)
+BAD_IMEI = "123456789012345"
+MISSING_ID = "zzzzzzzz"  # has the form of a device id; no device has it
+FAR_PAST = datetime(2020, 1, 1, tzinfo=UTC)
+# How a change's time is given: mostly not at all.
+AT_KINDS = ("none", "none", "none", "none", "none",
+            "before_latest", "far_past", "seconds_ahead", "late", "now")
+ACTIONS = tuple(Action)
+
+# Bounded for CI (about 10 s on SQLite, 35 s on PostgreSQL, on two cores).  Not
+# derandomized: that one fixed set of sequences missed the defects replayed at the end of
+# this file, which a random run of 40 examples found in about 3 runs out of 4.  A failure
+# is saved in .hypothesis/ and replayed first; print_blob gives the @reproduce_failure
+# line that replays it anywhere.
+SETTINGS = settings(
+    max_examples=40,
+    stateful_step_count=25,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+    print_blob=True,
+)
+
+maybe = st.booleans
+# The third account starts without a contract (not found until a rule subscribes it).
+an_account = st.sampled_from(ACCOUNTS[:2] * 2 + ACCOUNTS[2:])
+optional_name = st.sampled_from((None, *NAMES))
+optional_imei = st.sampled_from((None, None, None, *IMEIS, BAD_IMEI))
+
+
+# --- reading the database ------------------------------------------------------------
+
+
+def mine(table: Any) -> Any:
+    """Rows of the machine's accounts.  Every read and delete is limited to them, so a
+    process sharing the PostgreSQL test database (a developer's other run) neither
+    disturbs the laws nor loses its rows."""
+    return table.account.in_(ACCOUNTS)
+
+
+def _all(*columns: Any) -> Select[Any]:
+    return select(*columns).where(mine(columns[0].class_)).order_by(columns[0])
+
+
+# Built once: the machine reads the whole state after every step.
+SNAPSHOT = {
+    "contracts": _all(Contract.account, Contract.status, Contract.plan, Contract.created_at,
+                      Contract.updated_at),
+    "devices": _all(Device.id, Device.account, Device.slot, Device.name, Device.name_key,
+                    Device.type, Device.imei, Device.registered_at, Device.unregistered_at),
+    "history": _all(HistoryEvent.seq, HistoryEvent.account, HistoryEvent.event,
+                    HistoryEvent.at, HistoryEvent.device_id, HistoryEvent.name,
+                    HistoryEvent.type, HistoryEvent.imei),
+    "audit": _all(AuditRecord.seq, AuditRecord.at, AuditRecord.operator, AuditRecord.action,
+                  AuditRecord.account, AuditRecord.device_id, AuditRecord.before,
+                  AuditRecord.after, AuditRecord.batch_id),
+}
+DEVICE_IDS = (select(HistoryEvent.device_id)
+              .where(mine(HistoryEvent), HistoryEvent.event == "register")
+              .order_by(HistoryEvent.seq))
+LATEST = select(func.max(HistoryEvent.at)).where(HistoryEvent.account == bindparam("account"))
+CREATED = select(Contract.created_at).where(Contract.account == bindparam("account"))
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """Every row of every table (the databases stay small): equal snapshots, equal
+    databases."""
+
+    contracts: list[tuple[Any, ...]]
+    devices: list[tuple[Any, ...]]
+    history: list[tuple[Any, ...]]
+    audit: list[tuple[Any, ...]]
+
+    @property
+    def registered_devices(self) -> int:
+        return sum(slot is not None for _, _, slot, *_ in self.devices)
+
+    @property
+    def unregistered_devices(self) -> int:
+        return len(self.devices) - self.registered_devices
+
+
+def snapshot(db: Database) -> Snapshot:
+    with db.connected() as connection:  # one read transaction
+        return Snapshot(**{name: [tuple(row) for row in connection.execute(query)]
+                           for name, query in SNAPSHOT.items()})
+
+
+def device_ids(db: Database, account: str | None) -> list[str]:
+    """The ids of the account's devices (or all), in the order they were registered (ids
+    are random; the order is not)."""
+    query = DEVICE_IDS if account is None else DEVICE_IDS.where(
+        HistoryEvent.account == account)
+    with db.connected() as connection:
+        return list(connection.scalars(query))
+
+
+def latest_event(db: Database, account: str) -> datetime:
+    """The account's latest history event (else its creation; else an hour ago)."""
+    with db.connected() as connection:
+        latest = (connection.scalar(LATEST, {"account": account})
+                  or connection.scalar(CREATED, {"account": account}))
+    return latest or services.utcnow() - timedelta(hours=1)
+
+
+def empty(db: Database) -> None:
+    with db.engine.begin() as connection:
+        for table in (AuditRecord, HistoryEvent, Device, Contract):
+            connection.execute(delete(table).where(mine(table)))
+
+
+def history_implied(result: ChangeResult) -> int:
+    """History events a successful change appends."""
+    if result.action == Action.REGISTER:
+        return 1 + len(result.removed)
+    if result.action == Action.UNREGISTER:
+        return 1
+    if result.action == Action.SERVICE_CANCEL:
+        return len(result.removed)
+    return 0
+
+
+# --- the machine ---------------------------------------------------------------------
+
+
+class Changes(RuleBasedStateMachine):
+    """The machine; :func:`machine_for` binds it to a database."""
+
+    db: ClassVar[Database]
+    actor = Actor(operator="stateful")
+
+    def __init__(self) -> None:
+        super().__init__()
+        empty(self.db)
+        self.audit_rows = 0  # the audit records the successful changes imply
+        self.history_rows = 0  # the history events they imply
+        self.last = snapshot(self.db)  # the state the laws last saw
+        self.current: Snapshot | None = self.last  # the state now, when known
+
+    def state(self) -> Snapshot:
+        """The database's state (read again only after a change)."""
+        if self.current is None:
+            self.current = snapshot(self.db)
+        return self.current
+
+    # --- inputs drawn against the current state --------------------------------------
+
+    def at(self, data: st.DataObject, account: str) -> datetime | None:
+        kind = data.draw(st.sampled_from(AT_KINDS), label="at")
+        now = services.utcnow()
+        if kind == "before_latest":
+            seconds = data.draw(st.integers(1, 3600), label="seconds before latest")
+            return latest_event(self.db, account) - timedelta(seconds=seconds)
+        if kind == "far_past":
+            return FAR_PAST
+        if kind == "seconds_ahead":
+            return now + timedelta(seconds=data.draw(st.integers(1, 5), label="ahead"))
+        if kind == "late":
+            return now + timedelta(seconds=data.draw(st.integers(30, 50), label="ahead"))
+        if kind == "now":
+            return now
+        return None
+
+    def device_ref(self, data: st.DataObject, account: str) -> str:
+        """Mostly the id of one of the account's devices (registered or not); else
+        another account's device, a name, an IMEI, or nothing that exists."""
+        kind = data.draw(st.sampled_from(("own", "own", "own", "any", "name", "imei",
+                                          "missing")), label="device by")
+        ids = device_ids(self.db, None if kind == "any" else account)
+        if kind in ("own", "any") and ids:
+            return ids[data.draw(st.integers(0, len(ids) - 1), label="device index")]
+        if kind == "imei":
+            return data.draw(st.sampled_from(IMEIS), label="imei")
+        if kind == "missing":
+            return MISSING_ID
+        return data.draw(st.sampled_from(NAMES), label="name")
+
+    # --- single changes ---------------------------------------------------------------
+
+    def change(self, call: Callable[[], ChangeResult], dry_run: bool) -> None:
+        before = self.state()
+        self.current = None
+        try:
+            result = call()
+        except OneNumberError as error:
+            assert self.state() == before, f"refused ({error.code}) but wrote"
+            return
+        if dry_run or not result.changed:
+            assert self.state() == before, f"{result} wrote"
+            return
+        self.audit_rows += 1
+        self.history_rows += history_implied(result)
+
+    @initialize()
+    def start(self) -> None:
+        """A full one-number account and a multi account with two devices (the third
+        account is left to the rules): every refusal is one step away."""
+        a, b = ACCOUNTS[:2]
+        for call in (
+            partial(services.service_subscribe, self.db, self.actor, a),
+            partial(services.register_device, self.db, self.actor, a, "BMW"),
+            partial(services.service_subscribe, self.db, self.actor, b, multi=True),
+            partial(services.register_device, self.db, self.actor, b, "Apple Watch SE",
+                    imei=IMEIS[0]),
+            partial(services.register_device, self.db, self.actor, b, "Car", name="Band"),
+        ):
+            self.change(call, False)
+
+    @rule(account=an_account, multi=maybe(), dry_run=maybe())
+    def service_subscribe(self, account: str, multi: bool, dry_run: bool) -> None:
+        self.change(partial(services.service_subscribe, self.db, self.actor, account,
+                            multi=multi, dry_run=dry_run), dry_run)
+
+    @rule(data=st.data(), account=an_account,
+          device_type=st.sampled_from(TYPES), name=optional_name, imei=optional_imei,
+          replace=maybe(), dry_run=maybe())
+    def register(self, data: st.DataObject, account: str, device_type: str,
+                 name: str | None, imei: str | None, replace: bool,
+                 dry_run: bool) -> None:
+        at = self.at(data, account)
+        self.change(partial(services.register_device, self.db, self.actor, account,
+                            device_type, name=name, imei=imei, at=at, replace=replace,
+                            dry_run=dry_run), dry_run)
+
+    @rule(data=st.data(), account=an_account,
+          new_name=st.sampled_from(NAMES), dry_run=maybe())
+    def rename(self, data: st.DataObject, account: str, new_name: str,
+               dry_run: bool) -> None:
+        device = self.device_ref(data, account)
+        self.change(partial(services.rename_device, self.db, self.actor, account, device,
+                            new_name, dry_run=dry_run), dry_run)
+
+    @rule(data=st.data(), account=an_account, dry_run=maybe())
+    def unregister(self, data: st.DataObject, account: str, dry_run: bool) -> None:
+        device = self.device_ref(data, account)
+        at = self.at(data, account)
+        self.change(partial(services.unregister_device, self.db, self.actor, account, device,
+                            at=at, dry_run=dry_run), dry_run)
+
+    @rule(account=an_account, dry_run=maybe())
+    def option_subscribe(self, account: str, dry_run: bool) -> None:
+        self.change(partial(services.option_subscribe, self.db, self.actor, account,
+                            dry_run=dry_run), dry_run)
+
+    @rule(account=an_account, dry_run=maybe())
+    def option_cancel(self, account: str, dry_run: bool) -> None:
+        self.change(partial(services.option_cancel, self.db, self.actor, account,
+                            dry_run=dry_run), dry_run)
+
+    @rule(account=an_account, dry_run=maybe())
+    def service_cancel(self, account: str, dry_run: bool) -> None:
+        self.change(partial(services.service_cancel, self.db, self.actor, account,
+                            dry_run=dry_run), dry_run)
+
+    # --- batches ----------------------------------------------------------------------
+
+    def batch_line(self, data: st.DataObject) -> dict[str, Any]:
+        action = data.draw(st.sampled_from(ACTIONS), label="row action")
+        account = data.draw(an_account, label="row account")
+        line: dict[str, Any] = {"action": action.value, "account": account}
+        if action == Action.REGISTER:
+            line["type"] = data.draw(st.sampled_from(TYPES), label="row type")
+            for field, strategy in (("name", optional_name), ("imei", optional_imei)):
+                value = data.draw(strategy, label=f"row {field}")
+                if value is not None:
+                    line[field] = value
+            if data.draw(maybe(), label="row replace"):
+                line["replace"] = True
+            at = self.at(data, account)
+            if at is not None:
+                line["at"] = ("2020-01-01" if at == FAR_PAST  # a date, read in Tokyo
+                              else at.isoformat())
+        elif action in (Action.RENAME, Action.UNREGISTER):
+            line["device"] = self.device_ref(data, account)
+            if action == Action.RENAME:
+                line["name"] = data.draw(st.sampled_from(NAMES), label="row name")
+        elif action == Action.SERVICE_SUBSCRIBE:
+            line["multi"] = data.draw(maybe(), label="row multi")
+        return line
+
+    @rule(data=st.data(), count=st.integers(1, 4), dry_run=maybe(), atomic=maybe())
+    def apply_batch(self, data: st.DataObject, count: int, dry_run: bool,
+                    atomic: bool) -> None:
+        self.run_batch([self.batch_line(data) for _ in range(count)], dry_run=dry_run,
+                       atomic=atomic)
+
+    def run_batch(self, lines: list[dict[str, Any]], *, dry_run: bool, atomic: bool) -> None:
+        payload = "\n".join(json.dumps(line, ensure_ascii=False) for line in lines).encode()
+        before = self.state()
+        self.current = None
+        results = list(batch.apply(
+            self.db, lambda: batch.rows(io.BytesIO(payload), "jsonl"),
+            Actor(self.actor.operator, "batch-1"), TOKYO, dry_run=dry_run, atomic=atomic))
+        after = self.state()
+        assert [r.row for r in results] == list(range(1, len(lines) + 1))
+        assert all(r.ok == (r.error is None) for r in results)
+        committed = not dry_run and (not atomic or all(r.ok for r in results))
+        changes = sum(r.ok and r.changed for r in results)
+        if not committed or not changes:
+            assert after == before, f"a batch that changed nothing wrote: {results}"
+            if not committed and not dry_run:
+                assert not any(r.changed for r in results), "rolled back yet changed"
+            return
+        self.audit_rows += changes
+        # Results do not report what a row's --replace or service cancel removed:
+        # count the events the devices imply (one register each, one unregister each
+        # unregistered); the invariant checks the same from both ends.
+        self.history_rows += (
+            after.registered_devices + 2 * after.unregistered_devices
+            - before.registered_devices - 2 * before.unregistered_devices
+        )
+
+    # --- the laws ---------------------------------------------------------------------
+
+    @invariant()
+    def laws(self) -> None:
+        violations = [v.to_dict() for v in check.run(self.db) if v.account in ACCOUNTS]
+        assert violations == [], violations
+        now = self.state()
+        assert len(now.audit) == self.audit_rows, "one audit record per change"
+        assert len(now.history) == self.history_rows, "the history the changes imply"
+        assert len(now.history) == now.registered_devices + 2 * now.unregistered_devices
+        last = self.last
+        assert now.history[:len(last.history)] == last.history, "history is append-only"
+        assert now.audit[:len(last.audit)] == last.audit, "audit is append-only"
+        self.last = now
+
+
+def machine_for(db: Database) -> type[Changes]:
+    """The machine bound to the test's database (the fixture is per test and backend)."""
+    return type("Changes", (Changes,), {"db": db})
+
+
+def test_random_changes_keep_the_laws(db: Database) -> None:
+    run_state_machine_as_test(machine_for(db), settings=SETTINGS)
+
+
+# --- what it found -------------------------------------------------------------------
+#
+# Before the --at rule, hypothesis found these (here cut to their essential steps); each
+# ended in check's ``time_order`` violation: a device unregistered before it was
+# registered.  They are replayed through the machine, so the same laws judge them,
+# whatever error code refuses them now.
+
+Step = Callable[[Changes], None]
+
+
+def _register(account: str, device_type: str, **options: Any) -> Step:
+    return lambda m: m.change(partial(services.register_device, m.db, m.actor, account,
+                                      device_type, **options), False)
+
+
+def _unregister(account: str, device: str, **options: Any) -> Step:
+    return lambda m: m.change(partial(services.unregister_device, m.db, m.actor, account,
+                                      device, **options), False)
+
+
+def _batch_register(account: str, device_type: str, **fields: Any) -> Step:
+    line = {"action": "register", "account": account, "type": device_type, **fields}
+    return lambda m: m.run_batch([line], dry_run=False, atomic=False)
+
+
+# Steps after `start` (state-a: one-number with one device; state-b: multi with two).
+FOUND: dict[str, Callable[[], list[Step]]] = {
+    # --replace on a full one-number account, back-dated: the current device was
+    # unregistered in 2020, before it was registered.
+    "replace_at_far_past": lambda: [
+        _register(ACCOUNTS[0], "Car", replace=True, at=FAR_PAST)],
+    "replace_at_far_past_in_a_batch": lambda: [
+        _batch_register(ACCOUNTS[0], "Car", replace=True, at="2020-01-01")],
+    # A registration 50 s ahead, then an unregistration now (the automatic time).
+    "register_ahead_then_unregister": lambda: [
+        _register(ACCOUNTS[1], "BMW", name="Watch",
+                  at=services.utcnow() + timedelta(seconds=50)),
+        _unregister(ACCOUNTS[1], "Watch")],
+    # An unregistration back-dated before the device's registration.
+    "unregister_at_far_past": lambda: [_unregister(ACCOUNTS[1], "Band", at=FAR_PAST)],
+}
+
+
+@pytest.mark.parametrize("name", sorted(FOUND))
+def test_the_sequences_it_found_keep_the_laws(db: Database, name: str) -> None:
+    machine = machine_for(db)()
+    machine.start()
+    machine.laws()
+    for step in FOUND[name]():
+        step(machine)
+        machine.laws()
+    machine.teardown()
