@@ -14,7 +14,8 @@ from zoneinfo import ZoneInfo
 
 from onenumber_cli import services
 from onenumber_cli.domain.imei import luhn_check_digit
-from onenumber_cli.errors import AccountNotFound
+from onenumber_cli.errors import AccountNotFound, ConfirmationRequired
+from onenumber_cli.storage import removal
 from onenumber_cli.storage.engine import Database
 
 SINGLE = "demo-single"
@@ -29,13 +30,19 @@ def _jst(text: str) -> datetime:
     return datetime.fromisoformat(text).replace(tzinfo=_TOKYO)
 
 
-def load(db: Database, actor: services.Actor) -> bool:
-    """Load the demo customers; False (and nothing written) when they already exist."""
+def load(db: Database, actor: services.Actor, *, force: bool = False) -> bool:
+    """Load the demo customers; False (and nothing written) when they already exist.
+
+    A database that holds other accounts is a real one (a team's shared database): demo
+    customers are not loaded into it unless ``force`` (:func:`remove` takes them out)."""
     try:
         services.get_status(db, SINGLE)
         return False
     except AccountNotFound:
         pass
+    others = removal.other_accounts(db, ACCOUNTS)
+    if others and not force:
+        raise ConfirmationRequired("demo", url=db.display_url(), count=others)
     services.service_subscribe(db, actor, SINGLE)
     services.register_device(db, actor, SINGLE, "BMW", at=_jst("2021-07-20T10:00"))
 
@@ -50,3 +57,9 @@ def load(db: Database, actor: services.Actor) -> bool:
     services.register_device(db, actor, MULTI, "BMW", at=_jst("2022-09-12T16:43"))
     services.rename_device(db, actor, MULTI, "AW7", "Apple Watch Series 6")
     return True
+
+
+def remove(db: Database) -> dict[str, int]:
+    """Delete the demo accounts and everything of theirs (history and audit of those
+    accounts only); rows deleted per table.  Nothing else is touched."""
+    return removal.remove_accounts(db, ACCOUNTS)

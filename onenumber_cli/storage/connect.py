@@ -7,6 +7,7 @@ from pathlib import Path
 from onenumber_cli.storage import schema
 from onenumber_cli.storage.engine import (
     LOCK_TIMEOUT_SECONDS,
+    STATEMENT_TIMEOUT_SECONDS,
     Database,
     parse_url,
     prepare_sqlite_file,
@@ -23,13 +24,16 @@ def default_url(data_dir: Path) -> str:
 def open_database(url: str | None, *, data_dir: Path, schema_check: bool = True,
                   create: bool = False, create_default: bool = True, echo: bool = False,
                   lock_timeout: float = LOCK_TIMEOUT_SECONDS,
-                  synchronous: str = "full") -> Database:
+                  synchronous: str = "full", operator: str | None = None,
+                  statement_timeout: float = STATEMENT_TIMEOUT_SECONDS) -> Database:
     """The :class:`Database` for ``url`` (None: the embedded default in ``data_dir``).
 
     The default SQLite file is created (0600, in a 0700 directory) and migrated on first
     use (unless ``create_default`` is off: shell completion creates nothing).  Any other
     SQLite file must exist unless ``create`` (``db upgrade``), and any database must be
-    at the current schema unless ``schema_check`` is off (``db ...``).
+    at the current schema unless ``schema_check`` is off (``db ...``).  ``operator`` names
+    the PostgreSQL session (``application_name`` ``onenumber/OPERATOR``) unless the URL
+    gives ``?application_name=`` itself.
     """
     is_default = url is None
     parsed = parse_url(default_url(data_dir) if url is None else url)
@@ -37,7 +41,8 @@ def open_database(url: str | None, *, data_dir: Path, schema_check: bool = True,
     if path is not None:
         prepare_sqlite_file(path, create=(is_default and create_default) or create,
                             private_dir=is_default)
-    db = Database(parsed, echo=echo, lock_timeout=lock_timeout, synchronous=synchronous)
+    db = Database(parsed, echo=echo, lock_timeout=lock_timeout, synchronous=synchronous,
+                  operator=operator, statement_timeout=statement_timeout)
     if not schema_check:
         return db
     if is_default and schema.state(db).revision is None:

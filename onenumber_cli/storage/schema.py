@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from sqlalchemy import inspect, text
 from sqlalchemy.exc import DBAPIError
 
-from onenumber_cli.errors import SchemaMismatch
+from onenumber_cli.errors import Conflict, SchemaMismatch
 from onenumber_cli.storage import revision as program
-from onenumber_cli.storage.engine import Database, classify
+from onenumber_cli.storage.engine import UPGRADE, Database, classify
 
 
 @dataclass(frozen=True)
@@ -46,16 +46,21 @@ def state(db: Database) -> SchemaState:
     return SchemaState(read_revision(db), program.HEAD_REVISION)
 
 
+def mismatch(current: SchemaState, url: str) -> SchemaMismatch | None:
+    """The error to report for ``current``, or None when it is the program's schema."""
+    if current.current:
+        return None
+    if current.revision is None:
+        return SchemaMismatch("empty", url=url, head=current.head)
+    reason = "ahead" if current.ahead else "behind"
+    return SchemaMismatch(reason, url=url, revision=current.revision, head=current.head)
+
+
 def require_current(db: Database) -> None:
     """Raise :class:`SchemaMismatch` unless the database is at :data:`program.HEAD_REVISION`."""
-    current = state(db)
-    if current.current:
-        return
-    if current.revision is None:
-        raise SchemaMismatch("empty", url=db.display_url(), head=program.HEAD_REVISION)
-    reason = "ahead" if current.ahead else "behind"
-    raise SchemaMismatch(reason, url=db.display_url(), revision=current.revision,
-                         head=program.HEAD_REVISION)
+    error = mismatch(state(db), db.display_url())
+    if error is not None:
+        raise error
 
 
 def check_upgradable(current: SchemaState, url: str) -> None:
@@ -72,7 +77,11 @@ def upgrade(db: Database, revision: str = "head") -> SchemaState:
 
     config = Config()
     config.set_main_option("script_location", "onenumber_cli:migrations")
-    with db.translate_errors(), db.engine.begin() as conn:
-        config.attributes["connection"] = conn
-        command.upgrade(config, revision)
+    migrating = db.engine.execution_options(**{UPGRADE: True})
+    try:
+        with db.translate_errors(), migrating.begin() as conn:
+            config.attributes["connection"] = conn
+            command.upgrade(config, revision)
+    except Conflict as busy:  # a lock not granted within the lock timeout: nothing changed
+        raise Conflict("upgrade_lock", detail=busy.params.get("detail", "")) from None
     return state(db)

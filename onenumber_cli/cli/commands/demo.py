@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -17,13 +17,33 @@ else:
     demo_data = lazy_import("onenumber_cli.demo")
 
 
-def demo(ctx: typer.Context) -> None:
+def demo(
+    ctx: typer.Context,
+    force: Annotated[bool, typer.Option(
+        "--force", help="Load them even into a database that holds other accounts.")] = False,
+    remove: Annotated[bool, typer.Option(
+        "--remove", help="Delete the demo accounts and all their rows (history and audit "
+                         "included); nothing else.")] = False,
+) -> None:
     """Load two demo customers (demo-single, demo-multi) and show demo-multi's status.
+
+    Refused on a database that holds other accounts unless --force; --remove takes them
+    out again (on PostgreSQL, as the database owner).
 
     Example: onenumber demo && onenumber history demo-multi
     """
     run = current(ctx)
-    loaded = demo_data.load(run.database(), run.actor())
+    if remove:
+        counts = demo_data.remove(run.database())
+        removed = any(counts.values())
+        run.out.document({"changed": removed, "accounts": list(demo_data.ACCOUNTS),
+                          "rows": counts},
+                         table=lambda: run.out.message(t(
+                             "msg.demo_removed" if removed else "msg.demo_absent",
+                             accounts=", ".join(demo_data.ACCOUNTS),
+                             rows=sum(counts.values()))))
+        return
+    loaded = demo_data.load(run.database(), run.actor(), force=force)
     run.out.message(t("msg.demo_loaded" if loaded else "msg.demo_present",
                       accounts=", ".join(demo_data.ACCOUNTS)))
     status(ctx, demo_data.MULTI)
