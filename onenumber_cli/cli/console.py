@@ -30,4 +30,58 @@ terminal = Terminal()
 
 
 class Declined(Exception):
-    """The operator answered no at a confirmation prompt (exit 1)."""
+    """The operator answered no at a confirmation prompt, or ended its input (exit 1)."""
+
+
+class Interrupted(Exception):
+    """Ctrl-C at a prompt (exit 130, as anywhere else)."""
+
+
+YES = ("y", "yes", "ｙ", "はい")
+NO = ("n", "no", "ｎ", "いいえ")
+
+
+def confirm(question: str, *, default: bool = False) -> bool:
+    """Ask on stderr, read a line from stdin.  Unlike Click's prompt, Ctrl-C is an
+    interruption (exit 130) and Ctrl-D a refusal, each ended on a line of its own, and
+    a wrong answer is explained in the operator's language."""
+    from onenumber_cli.i18n import t
+
+    suffix = " [Y/n]: " if default else " [y/N]: "
+    while True:
+        sys.stderr.write(question + suffix)
+        sys.stderr.flush()
+        try:
+            line = sys.stdin.readline()
+        except KeyboardInterrupt:
+            sys.stderr.write("\n")
+            raise Interrupted() from None
+        if not line:  # Ctrl-D: end of input
+            sys.stderr.write("\n")
+            raise Declined()
+        answer = line.strip().lower()
+        if not answer:
+            return default
+        if answer in YES:
+            return True
+        if answer in NO:
+            return False
+        sys.stderr.write(t("prompt.invalid") + "\n")
+
+
+def ask(question: str) -> str:
+    """A line of text from the operator (asked again when empty); Ctrl-C and Ctrl-D as
+    in :func:`confirm`."""
+    while True:
+        sys.stderr.write(question + ": ")
+        sys.stderr.flush()
+        try:
+            line = sys.stdin.readline()
+        except KeyboardInterrupt:
+            sys.stderr.write("\n")
+            raise Interrupted() from None
+        if not line:
+            sys.stderr.write("\n")
+            raise Declined()
+        if line.strip():
+            return line.strip()

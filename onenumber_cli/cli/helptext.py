@@ -52,6 +52,37 @@ def translate(text: str | None, catalog: Mapping[str, str]) -> str | None:
     return "\n\n".join(out)
 
 
+def _wide_wrap_text(text: str, width: int = 78, initial_indent: str = "",
+                    subsequent_indent: str = "", preserve_paragraphs: bool = False) -> str:
+    """Click's ``wrap_text`` measuring display width (a Japanese character takes two
+    columns) and breaking Japanese text between characters, never inside a command."""
+    from onenumber_cli.cli.output import wrap
+
+    blocks = paragraphs(text) if preserve_paragraphs else [text]
+    out: list[str] = []
+    for block in blocks:
+        if block.lstrip().startswith("\b"):  # Click's "do not rewrap" marker
+            lines = block.lstrip().splitlines()[1:]
+            out.append("\n".join(initial_indent + line for line in lines))
+            continue
+        room = max(width - len(subsequent_indent), 10)
+        wrapped = wrap(normalize(block), room)
+        out.append("\n".join((initial_indent if i == 0 else subsequent_indent) + line
+                             for i, line in enumerate(wrapped)))
+    return "\n\n".join(out)
+
+
+@contextmanager
+def _wide_wrapping() -> Iterator[None]:
+    formatting = _click.formatting
+    saved = formatting.wrap_text
+    formatting.wrap_text = _wide_wrap_text
+    try:
+        yield
+    finally:
+        formatting.wrap_text = saved
+
+
 @contextmanager
 def _localized(command: _click.Command) -> Iterator[None]:
     catalog = help_catalog(get_language())
@@ -65,7 +96,8 @@ def _localized(command: _click.Command) -> Iterator[None]:
             target.help = translate(target.help, catalog)
             if getattr(target, "short_help", None):
                 target.short_help = translate(target.short_help, catalog)
-        yield
+        with _wide_wrapping():
+            yield
     finally:
         for target, help_text, short_help in saved:
             target.help = help_text
@@ -88,6 +120,12 @@ class _LocalizedHelp:
 
     def get_help_option(self, ctx: _click.Context) -> Option | None:
         return _localized_help_option(super().get_help_option(ctx))  # type: ignore[misc]
+
+    def collect_usage_pieces(self, ctx: _click.Context) -> list[str]:
+        """Typer writes a required argument as ``{ACCOUNT}``; usage lines say ``ACCOUNT``
+        (the metavar itself), as the README and every example do."""
+        pieces: list[str] = super().collect_usage_pieces(ctx)  # type: ignore[misc]
+        return [re.sub(r"^\{(.+)\}$", r"\1", piece) for piece in pieces]
 
 
 class LocalizedCommand(_LocalizedHelp, TyperCommand):

@@ -39,7 +39,8 @@ def audit(
         operator=operator, action=action.value if action else None, batch_id=batch,
         limit=limit,
     )
-    if run.settings.machine:
-        run.out.records((r.to_dict() for r in records), AUDIT_COLUMNS)
-    else:
-        run.out.records(audit_rows(records), AUDIT_COLUMNS)
+    with run.out.paged():  # on a terminal: the first rows at once, in a pager
+        if run.settings.machine:
+            run.out.records((r.to_dict() for r in records), AUDIT_COLUMNS)
+        else:
+            run.out.records(audit_rows(records), AUDIT_COLUMNS)

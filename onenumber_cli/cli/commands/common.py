@@ -2,46 +2,31 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Annotated
 
 import typer
+from typer._click.exceptions import MissingParameter
 
-from onenumber_cli.cli.console import Declined, terminal
-from onenumber_cli.cli.invocation import Invocation, current, services
+from onenumber_cli.cli.console import Declined, ask, confirm, terminal
+from onenumber_cli.cli.invocation import Invocation
 from onenumber_cli.cli.views import RESULT_COLUMNS, result_row, show_result
 from onenumber_cli.domain.values import parse_time
 from onenumber_cli.errors import ConfirmationRequired
 from onenumber_cli.i18n import t
 
 if TYPE_CHECKING:
-    from onenumber_cli.services import ChangeResult
-
-def complete_account(ctx: typer.Context, incomplete: str) -> list[str]:
-    """Account ids for shell completion.  Never fails loudly: any problem (no database,
-    a bad URL, an old schema) means no suggestions."""
-    try:
-        db = current(ctx).database(create_default=False)
-        return services.complete_accounts(db, incomplete)
-    except Exception:
-        return []
-
-
-def complete_device(ctx: typer.Context, incomplete: str) -> list[str]:
-    """Ids and names of the account's registered devices; silent on any problem."""
-    try:
-        db = current(ctx).database(create_default=False)
-        return services.complete_devices(db, str(ctx.params.get("account") or ""), incomplete)
-    except Exception:
-        return []
-
+    from onenumber_cli.services import ChangeResult, DeviceView
 
 Account = Annotated[str, typer.Argument(
-    metavar="ACCOUNT", help="The customer's d-account ID.", autocompletion=complete_account)]
+    metavar="ACCOUNT", help="The customer's d-account ID.")]
 DeviceRef = Annotated[str, typer.Argument(
-    metavar="DEVICE", help="Device id, IMEI, or current name (an id always wins).",
-    autocompletion=complete_device)]
+    metavar="DEVICE", help="Device id, IMEI, or current name (an id always wins).")]
+OptionalDeviceRef = Annotated[str | None, typer.Argument(
+    metavar="[DEVICE]", show_default=False,
+    help="Device id, IMEI, or current name (an id always wins); asked for on a terminal "
+         "when left out.")]
 MAX_LIMIT = 2**31 - 1  # a --limit both backends can bind (PostgreSQL's LIMIT is a bigint)
 DryRun = Annotated[bool, typer.Option(
     "--dry-run", help="Check everything and report what would change; write nothing.")]
@@ -66,12 +51,13 @@ def confirmed_change(run: Invocation, *, yes: bool, dry_run: bool, command: str,
     ``preview`` and ask; without one, refuse (exit 2) naming ``--yes``.
     """
     if not (yes or dry_run):
+        run.confirmed = True  # this prompt is the confirmation a profile may ask for
         planned = change(True)
         if planned.changed:
-            if not terminal.interactive():
+            if run.settings.no_input or not terminal.interactive():
                 raise ConfirmationRequired(command=command)
             preview(planned)
-            if not typer.confirm(t("prompt.proceed"), default=False, err=True):
+            if not confirm(t("prompt.proceed")):
                 raise Declined()
     report(run, change(dry_run))
 
@@ -79,3 +65,13 @@ def confirmed_change(run: Invocation, *, yes: bool, dry_run: bool, command: str,
 def report(run: Invocation, result: ChangeResult) -> None:
     run.out.document(result.to_dict(), table=lambda: show_result(run.out, result),
                      rows=([result_row(result)], RESULT_COLUMNS))
+
+
+def ask_device(run: Invocation, ctx: typer.Context, devices: Sequence[DeviceView]) -> str:
+    """DEVICE left out: on a terminal, ask for it among the registered devices; without
+    one (or with --no-input) it is the usage error it always was (exit 2)."""
+    if run.settings.no_input or not terminal.interactive():
+        raise MissingParameter(ctx=ctx, param_hint="'[DEVICE]'", param_type="argument")
+    run.announce_target()
+    listing = ", ".join(f"{d.name} ({d.id})" for d in devices) or "-"
+    return ask(t("prompt.device", devices=listing))

@@ -35,12 +35,16 @@ def show(ctx: typer.Context) -> None:
     path = config_path()
     data = {"settings": {key: {"value": value, "source": sources[key]}
                          for key, value in values.items()},
-            "config_file": str(path), "config_file_exists": path.exists()}
+            "config_file": str(path), "config_file_exists": path.exists(),
+            "profile": settings.profile, "profile_confirms_changes": settings.confirm_changes}
 
     def table() -> None:
         rows = [[key, str(value), sources[key]] for key, value in values.items()]
         run.out.table(rows, [t("field.setting"), t("field.value"), t("field.source")])
         missing = "" if path.exists() else f" ({t('value.missing')})"
         run.out.line(f"{t('field.config_file')}: {path}{missing}")
+        if settings.profile is not None:
+            confirm = f" ({t('field.confirm_changes')})" if settings.confirm_changes else ""
+            run.out.line(f"{t('field.profile')}: {settings.profile}{confirm}")
 
     run.out.document(data, table=table)

@@ -1,0 +1,171 @@
+"""Completion in the operator's real shells (bash with bash-completion, zsh, fish), from
+the shipped files installed as the README says, driven through tmux."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.e2e.terminal import BIN, ROOT, Terminal, install_completions, require
+
+SHELLS = {"bash": ["bash", "-i"], "zsh": ["zsh", "-i"], "fish": ["fish", "-i"]}
+PROMPT = {"bash": "$ ", "zsh": "% ", "fish": "> "}
+
+
+@pytest.fixture(scope="module")
+def data(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo customers plus a Japanese name with a space."""
+    folder = tmp_path_factory.mktemp("data")
+    env = {**os.environ, "ONENUMBER_DATA_DIR": str(folder), "ONENUMBER_OPERATOR": "t"}
+    for name in [k for k in env if k.startswith("ONENUMBER_DATABASE")]:
+        env.pop(name)
+    for args in (["demo", "-q"],
+                 ["devices", "register", "demo-multi", "--type", "Garmin", "--name", "電車 用",
+                  "-q"]):
+        subprocess.run([str(BIN / "onenumber"), *args], env=env, check=True,
+                       capture_output=True, timeout=120)
+    return folder
+
+
+def shell_env(home: Path, data: Path) -> dict[str, str]:
+    return {"HOME": str(home), "TERM": "xterm-256color", "LANG": "C.UTF-8",
+            "PATH": f"{BIN}:/usr/local/bin:/usr/bin:/bin", "ONENUMBER_DATA_DIR": str(data),
+            "XDG_CONFIG_HOME": str(home / ".config"), "XDG_DATA_HOME": str(home / ".local/share")}
+
+
+@pytest.fixture(params=list(SHELLS))
+def shell(request: pytest.FixtureRequest, tmp_path: Path, data: Path) -> Iterator[Shell]:
+    name = request.param
+    require("tmux", name, *(["bash-completion"] if name == "bash" else []))
+    home = tmp_path / "home"
+    install_completions(home)
+    term = Terminal(SHELLS[name], shell_env(home, data), cwd=tmp_path)
+    try:
+        yield Shell(name, term)
+    finally:
+        term.close()
+
+
+class Shell:
+    def __init__(self, name: str, term: Terminal) -> None:
+        self.name, self.term = name, term
+        self.prompt = PROMPT[name]
+        term.wait(lambda s: s.rstrip().endswith(self.prompt.strip()))
+
+    def tab(self, text: str, *, times: int = 1) -> str:
+        """The command line after typing ``text`` and TAB; the screen below it too."""
+        self.term.keys("C-e", "C-u")
+        self.term.type(text)
+        self.term.wait_for(text.rstrip() if text.strip() else self.prompt.strip())
+        before = self.term.screen()
+        for _ in range(times):
+            self.term.keys("Tab")
+        try:
+            return self.term.wait(lambda s: s != before, timeout=10)
+        except AssertionError:
+            return before
+
+    def line(self, text: str) -> str:
+        """The last command line after TAB (the one being edited)."""
+        screen = self.tab(text)
+        edited = [x for x in screen.splitlines() if x.startswith(self.prompt)]
+        return edited[-1][len(self.prompt):].rstrip() if edited else ""
+
+
+SHOW = "onenumber devices show demo-multi "
+
+
+def test_a_name_with_spaces_completes_to_one_quoted_word(shell: Shell) -> None:
+    assert shell.line(SHOW + "Apple\\ Watch\\ SE") == SHOW + "Apple\\ Watch\\ SE"
+    assert shell.line(SHOW + "BM") == SHOW + "BMW"
+    assert shell.line(SHOW + "Apple\\ Watch\\ Ser") == SHOW + "Apple\\ Watch\\ Series\\ 6"
+    assert shell.line(SHOW + '"Apple Watch Ser').startswith(SHOW + '"Apple Watch Series 6')
+
+
+def test_a_japanese_name_completes_to_one_word(shell: Shell) -> None:
+    assert shell.line(SHOW + "電") == SHOW + "電車\\ 用"
+
+
+def test_device_names_complete_ignoring_case(shell: Shell) -> None:
+    assert shell.line(SHOW + "bm") == SHOW + "BMW"
+    assert shell.line(SHOW + "apple\\ watch\\ ser") == SHOW + "Apple\\ Watch\\ Series\\ 6"
+
+
+def test_option_values_complete_and_never_offer_files(shell: Shell, tmp_path: Path) -> None:
+    (tmp_path / "jsonfile.txt").write_text("x")
+    assert shell.line("onenumber status demo-multi -o jso").endswith("-o json")
+    assert shell.line("onenumber status demo-multi -o tab").endswith("-o table")
+    assert shell.line("onenumber --lang j").endswith("--lang ja")
+    assert shell.line("onenumber history demo-multi --kind unr").endswith("--kind unregister")
+    screen = shell.tab("onenumber status demo-multi --operator ", times=2)
+    assert "jsonfile.txt" not in screen  # a free value: nothing, and never file names
+
+
+def test_accounts_and_commands_complete(shell: Shell) -> None:
+    assert shell.line("onenumber status demo-s") == "onenumber status demo-single"
+    assert shell.line("onenumber devices unr") == "onenumber devices unregister"
+
+
+def test_batch_apply_completes_file_names(shell: Shell, tmp_path: Path) -> None:
+    (tmp_path / "fixes-2026.csv").write_text("action,account\n")
+    assert shell.line("onenumber batch apply fixes-") == "onenumber batch apply fixes-2026.csv"
+
+
+def test_zsh_descriptions_keep_their_apostrophe(shell: Shell) -> None:
+    screen = shell.tab("onenumber devices ", times=2)
+    if shell.name == "bash":  # bash lists names only
+        assert "unregister" in screen and "rename" in screen
+        return
+    assert "Remove a device's One Number registration" in screen
+
+
+def test_installed_completion_works_on_the_first_tab(tmp_path: Path, data: Path) -> None:
+    """``--install-completion`` for zsh (autoloaded from ~/.zfunc): the first TAB of a
+    new shell completes, and the shipped file starts with ``#compdef``."""
+    require("tmux", "zsh")
+    assert (ROOT / "completions/_onenumber").read_text().startswith("#compdef onenumber\n")
+    home = tmp_path / "home"
+    home.mkdir()
+    (home / ".zshrc").write_text("PS1='%% '\n")
+    env = shell_env(home, data)
+    subprocess.run(["zsh", "-c", "onenumber --install-completion; true"], env=env, check=True,
+                   capture_output=True, timeout=60)  # the program detects its parent shell
+    text = (home / ".zfunc/_onenumber").read_text()
+    assert text.startswith("#compdef onenumber")
+    term = Terminal(["zsh", "-i"], env, cwd=tmp_path)
+    try:
+        term.wait(lambda s: s.strip().endswith("%"))
+        term.type("onenumber status demo-s")
+        term.wait_for("demo-s")
+        term.keys("Tab")
+        term.wait_for("onenumber status demo-single")
+    finally:
+        term.close()
+
+
+def test_one_program_run_per_tab(tmp_path: Path, data: Path) -> None:
+    """fish used to run the program twice per TAB (a condition, then the values)."""
+    shim = tmp_path / "shim"
+    shim.mkdir()
+    log = tmp_path / "runs.log"
+    (shim / "onenumber").write_text(f"#!/bin/sh\necho run >> '{log}'\n"
+                                    f"exec '{BIN / 'onenumber'}' \"$@\"\n")
+    (shim / "onenumber").chmod(0o755)
+    for name, command in SHELLS.items():
+        require("tmux", name, *(["bash-completion"] if name == "bash" else []))
+        home = tmp_path / f"home-{name}"
+        install_completions(home)
+        env = shell_env(home, data)
+        env["PATH"] = f"{shim}:{env['PATH']}"
+        term = Terminal(command, env, cwd=tmp_path)
+        try:
+            shell = Shell(name, term)
+            log.write_text("")
+            assert shell.line("onenumber status demo-s") == "onenumber status demo-single"
+            assert log.read_text().count("run") == 1, name
+        finally:
+            term.close()
