@@ -40,6 +40,8 @@ from onenumber_cli.storage.unit import ID_ALPHABET, ID_LENGTH
 
 TYPES = ("Apple Watch SE", "Apple Watch Series 9", "Pixel Watch 2", "Galaxy Watch6", "BMW",
          "Toyota Connected", "arrows Watch")
+# One device in a thousand: what a support fix or a selective search looks for.
+RARE_TYPE, RARE_SHARE = "Toyota bZ4X", 0.001
 START = datetime(2021, 7, 1, tzinfo=UTC)
 SPAN_SECONDS = 3 * 365 * 24 * 3600
 
@@ -80,7 +82,7 @@ class Generator:
         devices, history = [], []
         for index in range(registered + unregistered):
             self.devices += 1
-            kind = rng.choice(TYPES)
+            kind = RARE_TYPE if rng.random() < RARE_SHARE else rng.choice(TYPES)
             name = f"{kind} {index + 1}"
             at = created + timedelta(seconds=rng.randrange(1, SPAN_SECONDS // 2))
             gone = at + timedelta(seconds=rng.randrange(1, 86_400 * 30)) \
@@ -88,7 +90,7 @@ class Generator:
             device = {
                 "id": device_id(self.devices), "account": account,
                 "slot": index + 1 if index < registered else None, "name": name,
-                "name_key": name_key(name), "type": kind,
+                "name_key": name_key(name), "type": kind, "type_key": name_key(kind),
                 "imei": imei(self.devices) if rng.random() < 0.33 else None,
                 "registered_at": at, "unregistered_at": gone,
             }

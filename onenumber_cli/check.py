@@ -30,7 +30,7 @@ PLANS = frozenset(p.value for p in Plan)
 STATUSES = frozenset(s.value for s in Status)
 KINDS = (
     "plan", "status", "capacity", "slot_range", "slot_duplicate", "cancelled_with_devices",
-    "invalid_name", "name_key", "duplicate_name", "invalid_imei", "history_missing",
+    "invalid_name", "name_key", "type_key", "duplicate_name", "invalid_imei", "history_missing",
     "history_mismatch", "history_orphan", "time_order", "future_time",
 )
 
@@ -75,7 +75,7 @@ def _registered(session: Session, chunk: int) -> Iterator[Violation]:
     """Capacity, slots, names, IMEIs and cancelled contracts, one account at a time."""
     query = (
         select(Contract.account, Contract.status, Contract.plan, Device.id, Device.slot,
-               Device.name, Device.name_key, Device.imei)
+               Device.name, Device.name_key, Device.imei, Device.type, Device.type_key)
         .join(Device, Device.account == Contract.account)
         .where(Device.slot.is_not(None))
         .order_by(Contract.account, Device.slot, Device.id)
@@ -95,7 +95,7 @@ def _account(account: str, devices: list[Any]) -> Iterable[Violation]:
         yield _v("capacity", account, count=len(devices), capacity=capacity)
     slots = Counter(d[4] for d in devices)
     keys: dict[str, str] = {}
-    for _, _, _, device_id, slot, name, stored_key, imei in devices:
+    for _, _, _, device_id, slot, name, stored_key, imei, kind, kind_key in devices:
         if not 1 <= slot <= capacity:
             yield _v("slot_range", account, device_id, slot=slot, capacity=capacity)
         if slots[slot] > 1:
@@ -107,6 +107,8 @@ def _account(account: str, devices: list[Any]) -> Iterable[Violation]:
             yield _v("name_key", account, device_id, name=name)
         if key in keys:
             yield _v("duplicate_name", account, device_id, name=name, other=keys[key])
+        if kind_key != name_key(kind):  # what devices search --type finds it by
+            yield _v("type_key", account, device_id, type=kind)
         keys.setdefault(key, name)
         if imei is not None:
             try:

@@ -96,9 +96,13 @@ class Device(Base):
     name: Mapped[str] = mapped_column(String(30))
     name_key: Mapped[str] = mapped_column(String(120))
     type: Mapped[str] = mapped_column(String(64))
-    imei: Mapped[str | None] = mapped_column(String(15))
+    imei: Mapped[str | None] = mapped_column(String(15), index=True)
     registered_at: Mapped[datetime] = mapped_column(UTCDateTime())
     unregistered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # The type folded as names are (NFKC, case folded), for ``devices search --type``;
+    # nullable in the database only because revision 0002 added it (the program always
+    # writes it, ``check`` verifies it).
+    type_key: Mapped[str | None] = mapped_column(String(256), index=True)
 
 
 class HistoryEvent(Base):
@@ -127,6 +131,7 @@ class AuditRecord(Base):
     __table_args__ = (
         Index("ix_audit_account_at", "account", "at", "seq"),
         Index("ix_audit_at", "at", "seq"),
+        Index("ix_audit_batch_id_at", "batch_id", "at", "seq"),
     )
 
     seq: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
@@ -138,9 +143,12 @@ class AuditRecord(Base):
     before: Mapped[Any] = mapped_column(JSON, nullable=True)
     after: Mapped[Any] = mapped_column(JSON, nullable=True)
     batch_id: Mapped[str | None] = mapped_column(String(64))
+    # A revert's record: which one it undoes, "BATCH_ID:SEQ" (a revert runs each once)
+    reverts: Mapped[str | None] = mapped_column(String(64), index=True)
 
 
 NAME_KEY_INDEX = "uq_devices_account_name_key"
+NAME_SEARCH_INDEX = "ix_devices_name_key"  # devices search --name, across accounts
 
 
 def declare_partial_indexes() -> None:
@@ -154,3 +162,5 @@ def declare_partial_indexes() -> None:
         return
     Index(NAME_KEY_INDEX, table.c.account, table.c.name_key, unique=True,
           sqlite_where=text("slot IS NOT NULL"), postgresql_where=text("slot IS NOT NULL"))
+    Index(NAME_SEARCH_INDEX, table.c.name_key,
+          postgresql_ops={"name_key": "varchar_pattern_ops"})

@@ -4,5 +4,5 @@ A test asserts that HEAD_REVISION is the head of the shipped Alembic scripts and
 KNOWN_REVISIONS lists them all, oldest first.
 """
 
-HEAD_REVISION = "0001"
-KNOWN_REVISIONS = ("0001",)  # every revision this program can upgrade from
+HEAD_REVISION = "0002"
+KNOWN_REVISIONS = ("0001", "0002")  # every revision this program can upgrade from

@@ -1,0 +1,57 @@
+"""Fleet work: device search across accounts (a folded type key, and indexes for IMEI,
+type and name), and reverts (the audit records of a revert name the batch they undo).
+
+``devices search`` compares types as names are compared (NFKC, case folded), so the key
+is stored beside the type, as ``name_key`` is beside the name.  Devices registered
+before this revision get theirs here.  The column stays nullable in the database (on
+SQLite a NOT NULL would mean rebuilding the table); the program always writes it and
+``check`` reports a missing or wrong one.
+
+Revision ID: 0002
+Revises: 0001
+Create Date: 2026-11-25
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+from onenumber_cli.domain.names import name_key
+
+revision = "0002"
+down_revision = "0001"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.add_column("devices", sa.Column("type_key", sa.String(256), nullable=True))
+    devices = sa.table("devices", sa.column("type", sa.String), sa.column("type_key",
+                                                                          sa.String))
+    connection = op.get_bind()
+    kinds = connection.execute(sa.select(devices.c.type).distinct()).scalars().all()
+    for kind in kinds:  # a few kinds of device, however many devices
+        connection.execute(devices.update().where(devices.c.type == kind)
+                           .values(type_key=name_key(kind)))
+    op.create_index("ix_devices_imei", "devices", ["imei"])
+    op.create_index("ix_devices_type_key", "devices", ["type_key"])
+    # Byte order on PostgreSQL, so `LIKE 'prefix%'` uses it whatever the collation.
+    op.create_index("ix_devices_name_key", "devices", ["name_key"],
+                    postgresql_ops={"name_key": "varchar_pattern_ops"})
+    op.add_column("audit", sa.Column("reverts", sa.String(64), nullable=True))
+    op.create_index("ix_audit_reverts", "audit", ["reverts"])
+    # audit --batch and batch revert read one batch's records, newest first
+    op.create_index("ix_audit_batch_id_at", "audit", ["batch_id", "at", "seq"])
+
+
+def downgrade() -> None:
+    op.drop_index("ix_audit_batch_id_at", "audit")
+    op.drop_index("ix_audit_reverts", "audit")
+    with op.batch_alter_table("audit") as batch:
+        batch.drop_column("reverts")
+    op.drop_index("ix_devices_name_key", "devices")
+    op.drop_index("ix_devices_type_key", "devices")
+    op.drop_index("ix_devices_imei", "devices")
+    with op.batch_alter_table("devices") as batch:
+        batch.drop_column("type_key")

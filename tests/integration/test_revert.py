@@ -1,0 +1,107 @@
+"""``batch revert`` on both backends: every action undone or reported irreversible, a
+later change reported (``changed_since``), a second revert changing nothing, ``check``
+clean after each, and the revert's audit records naming the batch they revert."""
+
+from __future__ import annotations
+
+import io
+import json
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from onenumber_cli import batch, check, revert, services
+from onenumber_cli.errors import BatchNotFound
+from onenumber_cli.services import Actor
+from onenumber_cli.storage.engine import Database
+from tests.integration.test_one_account_per_change import snapshot
+
+TOKYO = ZoneInfo("Asia/Tokyo")
+
+
+def apply(db: Database, lines: list[dict[str, object]], batch_id: str) -> list[batch.RowResult]:
+    stream = io.BytesIO("\n".join(json.dumps(x) for x in lines).encode())
+    return list(batch.apply(db, lambda: batch.rows(stream, "jsonl"), Actor("op", batch_id),
+                            TOKYO))
+
+
+def undo(db: Database, batch_id: str, new_id: str, **modes: bool) -> list[batch.RowResult]:
+    actor = Actor("op", new_id, reverts=batch_id)
+    return list(batch.apply(db, revert.rows(db, batch_id), actor, TOKYO,
+                            planner=revert.inverse, **modes))
+
+
+@pytest.fixture
+def before_batch(db: Database, actor: Actor) -> set[tuple[str, tuple[object, ...], str]]:
+    services.service_subscribe(db, actor, "multi", multi=True)
+    for name in ("BMW", "Watch", "Spare"):
+        services.register_device(db, actor, "multi", name, name=name)
+    services.service_subscribe(db, actor, "single")
+    services.register_device(db, actor, "single", "Car", name="Car")
+    services.service_subscribe(db, actor, "gone")
+    services.service_cancel(db, actor, "gone")
+    return snapshot(db)
+
+
+EVERY_ACTION: list[dict[str, object]] = [
+    {"action": "rename", "account": "multi", "device": "BMW", "name": "愛車"},
+    {"action": "register", "account": "multi", "type": "Pixel", "name": "New"},
+    {"action": "option-subscribe", "account": "single"},
+    {"action": "service-subscribe", "account": "fresh", "multi": True},
+    {"action": "service-subscribe", "account": "gone"},
+    {"action": "unregister", "account": "multi", "device": "Spare"},
+    {"action": "option-cancel", "account": "single"},
+]
+
+
+def test_revert_undoes_every_reversible_row_newest_first(
+        db: Database, before_batch: set[tuple[str, tuple[object, ...], str]]) -> None:
+    applied = apply(db, EVERY_ACTION, "b1")
+    assert all(r.ok and r.changed for r in applied), [r.error for r in applied]
+    assert revert.count(db, "b1") == len(EVERY_ACTION)
+    results = undo(db, "b1", "r1")
+    codes = [(r.action, r.ok, (r.error or {}).get("code")) for r in results]
+    assert codes == [  # newest first
+        ("option-subscribe", True, None), ("unregister", False, "irreversible"),
+        ("service-cancel", True, None), ("service-cancel", True, None),
+        ("option-cancel", True, None), ("unregister", True, None), ("rename", True, None)]
+    assert list(check.run(db)) == []
+    devices = {d.name for d in services.list_devices(db, "multi")}
+    assert devices == {"BMW", "Watch"}  # renamed back, New gone, Spare stays unregistered
+    assert services.get_status(db, "single").plan == "one-number"
+    assert services.get_status(db, "fresh").status == "cancelled"
+    assert services.get_status(db, "gone").status == "cancelled"
+    records = list(services.list_audit(db, batch_id="r1"))
+    assert len(records) == 6
+    assert all(r.reverts and r.reverts.startswith("b1:") for r in records)
+    again = snapshot(db)
+    second = undo(db, "b1", "r2")
+    assert [r.changed for r in second if r.ok] == [False] * 6
+    assert snapshot(db) == again  # nothing changed the second time (not even an audit)
+    assert list(check.run(db)) == []
+
+
+def test_a_rename_changed_again_after_the_batch_is_reported_not_overwritten(
+        db: Database, actor: Actor, before_batch: object) -> None:
+    apply(db, [EVERY_ACTION[0]], "b1")
+    services.rename_device(db, actor, "multi", "愛車", "Later")
+    (result,) = undo(db, "b1", "r1")
+    assert result.error is not None and result.error["code"] == "changed_since"
+    assert "Later" in result.error["message"] and "愛車" in result.error["message"]
+    assert services.show_device(db, "multi", "Later").name == "Later"
+
+
+def test_an_atomic_revert_with_an_irreversible_row_writes_nothing_and_a_dry_run_plans(
+        db: Database, before_batch: object) -> None:
+    apply(db, EVERY_ACTION, "b1")
+    after_batch = snapshot(db)
+    assert not any(r.changed for r in undo(db, "b1", "r1", atomic=True))
+    plan = undo(db, "b1", "r2", dry_run=True)
+    assert [r.changed for r in plan if r.ok] == [True] * 6
+    assert plan[-1].before == {"name": "愛車"} and plan[-1].after == {"name": "BMW"}
+    assert snapshot(db) == after_batch
+
+
+def test_an_unknown_batch_is_not_found(db: Database) -> None:
+    with pytest.raises(BatchNotFound):
+        revert.count(db, "20991231T000000Z-000000")
