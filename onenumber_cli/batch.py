@@ -17,13 +17,14 @@ out as a few ``executemany`` statements.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import dataclasses
 import json
 import secrets
 import sys
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from contextlib import suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime, tzinfo
@@ -45,6 +46,11 @@ from onenumber_cli.storage.unit import Tx
 
 FIELDS = ("action", "account", "device", "name", "type", "imei", "at", "multi", "replace")
 REQUIRED_COLUMNS = ("action", "account")
+# With --action, a file of `devices search` output is a batch: its other columns (``id``
+# is the device) are accepted, and ignored where the action has no use for them.
+SEARCH_COLUMNS = ("id", "slot", "registered_at", "unregistered_at")
+ENCODINGS = ("auto", "utf-8", "utf-8-sig", "cp932", "utf-16")
+_BOMS = ((b"\xef\xbb\xbf", "utf-8-sig"), (b"\xff\xfe", "utf-16"), (b"\xfe\xff", "utf-16"))
 # The fields each action needs besides ``account``.
 REQUIRED_FIELDS: dict[str, tuple[str, ...]] = {
     Action.REGISTER: ("type",),
@@ -78,6 +84,8 @@ class RowResult:
     changed: bool
     error: dict[str, Any] | None = None
     device_id: str | None = None
+    before: Any = None  # what the row changed, from what (its audit record's values)
+    after: Any = None
 
     def to_dict(self) -> dict[str, Any]:
         return dict(vars(self))  # flat fields; asdict() would deep-copy ``error``
@@ -154,6 +162,97 @@ def _spool(source: IO[bytes]) -> IO[bytes]:
     return spool
 
 
+def as_utf8(stream: IO[bytes], encoding: str = "auto") -> IO[bytes]:
+    """The batch file as UTF-8 (a spreadsheet saves CSV as CP932, or UTF-8 with a BOM, or
+    UTF-16).  ``auto``: a byte order mark decides, else UTF-8 (a file that is not UTF-8 is
+    then refused, with a hint naming ``--encoding cp932``).  Other encodings are
+    transcoded into a temporary file as they are read, so memory stays flat and the rest
+    of the reading knows only UTF-8."""
+    if encoding not in ENCODINGS:
+        raise InvalidArgument("encoding", value=encoding, choices=", ".join(ENCODINGS))
+    head = stream.read(4)
+    stream.seek(0)
+    marked = next((name for bom, name in _BOMS if head.startswith(bom)), None)
+    if encoding == "auto":
+        encoding = marked or "utf-8"
+    if encoding in ("utf-8", "utf-8-sig"):  # read as it is (a BOM is skipped)
+        return stream
+    if encoding == "utf-16" and marked != "utf-16":  # no BOM: Windows' own order
+        encoding = "utf-16-le"
+    return _transcode(stream, encoding)
+
+
+def _transcode(source: IO[bytes], encoding: str) -> IO[bytes]:
+    decoder = codecs.getincrementaldecoder(encoding)("strict")
+    spool = tempfile.TemporaryFile()  # noqa: SIM115 - the caller closes it
+    line, since_newline = 1, 0
+    try:
+        while True:
+            chunk = source.read(_SPOOL_CHUNK)
+            try:
+                text = decoder.decode(chunk, final=not chunk)
+            except UnicodeError as exc:  # a bad byte; for UTF-16 also a lone half
+                before = chunk[:getattr(exc, "start", 0)].decode(encoding, "replace")
+                raise InvalidBatch("encoding_given", line=line + before.count("\n"),
+                                   encoding=encoding,
+                                   detail=getattr(exc, "reason", str(exc))) from None
+            newlines = text.count("\n")
+            if newlines:
+                line += newlines
+                since_newline = len(text) - text.rfind("\n") - 1
+            else:
+                since_newline += len(text)
+            if since_newline > MAX_LINE_BYTES:
+                raise InvalidBatch("line_too_long", line=line, limit=MAX_LINE_BYTES)
+            spool.write(text.encode("utf-8"))
+            if not chunk:
+                break
+    except BaseException:
+        spool.close()
+        raise
+    source.close()
+    spool.seek(0)
+    return spool
+
+
+@dataclass(frozen=True)
+class Layout:
+    """How a file's rows become operations: as they are, or (``action``, from
+    ``--action``) every row that action, with `devices search` output columns accepted."""
+
+    action: str | None = None
+
+    @property
+    def known(self) -> tuple[str, ...]:
+        if self.action is None:
+            return FIELDS
+        return (*FIELDS[1:], *SEARCH_COLUMNS)
+
+    @property
+    def required(self) -> tuple[str, ...]:
+        return REQUIRED_COLUMNS if self.action is None else ("account",)
+
+    def check_columns(self, columns: Collection[str], line: int) -> None:
+        if self.action is not None and "action" in columns:
+            raise InvalidBatch("action_column", line=line, action=self.action)
+        unknown = sorted(set(columns) - set(self.known))
+        if unknown:
+            raise InvalidBatch("columns", line=line, columns=", ".join(unknown),
+                               known=", ".join(self.known))
+
+    def fields(self, data: dict[str, Any]) -> dict[str, Any]:
+        if self.action is None:
+            return data
+        used = {key: value for key, value in data.items() if key in FIELDS}
+        if "device" not in used and "id" in data:
+            used["device"] = data["id"]
+        used["action"] = self.action
+        return used
+
+
+AS_WRITTEN = Layout()
+
+
 def detect_format(stream: IO[bytes]) -> str:
     """JSON Lines when the first non-blank character is ``{``, CSV otherwise."""
     head = stream.read(4096)
@@ -182,15 +281,15 @@ def _lines(stream: IO[bytes]) -> Iterator[tuple[int, str]]:
             raise InvalidBatch("encoding", line=number, detail=exc.reason) from None
 
 
-def rows(stream: IO[bytes], fmt: str) -> Iterator[Row]:
+def rows(stream: IO[bytes], fmt: str, layout: Layout = AS_WRITTEN) -> Iterator[Row]:
     """The data rows; raises :class:`InvalidBatch` (with the line) on a structural error."""
     if fmt == "jsonl":
-        yield from _jsonl_rows(stream)
+        yield from _jsonl_rows(stream, layout)
     else:
-        yield from _csv_rows(stream)
+        yield from _csv_rows(stream, layout)
 
 
-def _jsonl_rows(stream: IO[bytes]) -> Iterator[Row]:
+def _jsonl_rows(stream: IO[bytes], layout: Layout) -> Iterator[Row]:
     number = 0
     for line_number, line in _lines(stream):
         if not line.strip():
@@ -210,12 +309,9 @@ def _jsonl_rows(stream: IO[bytes]) -> Iterator[Row]:
                                detail="a \\u escape that is not a character (lone surrogate)")
         if not isinstance(data, dict):
             raise InvalidBatch("json", line=line_number, detail="not a JSON object")
-        unknown = sorted(set(data) - set(FIELDS))
-        if unknown:
-            raise InvalidBatch("columns", line=line_number, columns=", ".join(unknown),
-                               known=", ".join(FIELDS))
+        layout.check_columns(data, line_number)
         number += 1
-        yield Row(number, line_number, data)
+        yield Row(number, line_number, layout.fields(data))
 
 
 class _DuplicateKey(Exception):
@@ -254,7 +350,7 @@ def _has_surrogate(value: Any) -> bool:
     return False
 
 
-def _csv_rows(stream: IO[bytes]) -> Iterator[Row]:
+def _csv_rows(stream: IO[bytes], layout: Layout) -> Iterator[Row]:
     lines = _lines(stream)
     position = {"line": 0}
 
@@ -267,18 +363,15 @@ def _csv_rows(stream: IO[bytes]) -> Iterator[Row]:
     try:
         header = next(reader, None)
         if header is None or not any(cell.strip() for cell in header):
-            raise InvalidBatch("header", line=1, known=", ".join(FIELDS))
+            raise InvalidBatch("header", line=1, known=", ".join(layout.known))
         columns = [cell.strip() for cell in header]
         repeated = sorted({c for c in columns if columns.count(c) > 1})
         if repeated:
             raise InvalidBatch("duplicate_column", line=1, columns=", ".join(repeated))
-        unknown = sorted(set(columns) - set(FIELDS))
-        if unknown:
-            raise InvalidBatch("columns", line=1, columns=", ".join(unknown),
-                               known=", ".join(FIELDS))
-        missing = [c for c in REQUIRED_COLUMNS if c not in columns]
+        layout.check_columns(columns, 1)
+        missing = [c for c in layout.required if c not in columns]
         if missing:
-            raise InvalidBatch("header", line=1, known=", ".join(FIELDS))
+            raise InvalidBatch("header", line=1, known=", ".join(layout.known))
         number = 0
         for cells in reader:
             if not any(cell.strip() for cell in cells):
@@ -287,14 +380,15 @@ def _csv_rows(stream: IO[bytes]) -> Iterator[Row]:
                 raise InvalidBatch("cells", line=position["line"], count=len(cells),
                                    expected=len(columns))
             number += 1
-            yield Row(number, position["line"], dict(zip(columns, cells, strict=True)))
+            yield Row(number, position["line"],
+                      layout.fields(dict(zip(columns, cells, strict=True))))
     except csv.Error as exc:
         raise InvalidBatch("csv", line=position["line"], detail=str(exc)) from None
 
 
-def scan(stream: IO[bytes], fmt: str) -> int:
+def scan(stream: IO[bytes], fmt: str, layout: Layout = AS_WRITTEN) -> int:
     """Pass 1: check the whole file's structure; return how many rows it has."""
-    return sum(1 for _ in rows(stream, fmt))
+    return sum(1 for _ in rows(stream, fmt, layout))
 
 
 # --- the rows -----------------------------------------------------------------------
@@ -359,7 +453,8 @@ def operation(row: Row, actor: services.Actor, tz: tzinfo
 
 def _success(row: Row, result: services.ChangeResult) -> RowResult:
     return RowResult(row.number, result.action, result.account, True, result.changed,
-                     device_id=result.device.id if result.device else None)
+                     device_id=result.device.id if result.device else None,
+                     before=result.before, after=result.after)
 
 
 def _failure(row: Row, error: OneNumberError) -> RowResult:
@@ -389,9 +484,15 @@ def _never() -> bool:
     return False
 
 
+# How a row becomes the body of its transaction (a file's rows: :func:`operation`; a
+# revert's: :func:`onenumber_cli.revert.inverse`); raises a row error for a bad row.
+Planner = Callable[[Row, services.Actor, tzinfo], Callable[[Tx], services.ChangeResult]]
+
+
 def apply(db: Database, source: Callable[[], Iterator[Row]], actor: services.Actor,
           tz: tzinfo, *, dry_run: bool = False, atomic: bool = False,
-          stop: Callable[[], bool] = _never) -> Iterator[RowResult]:
+          stop: Callable[[], bool] = _never, planner: Planner = operation
+          ) -> Iterator[RowResult]:
     """Pass 2: apply the rows; yields one result per row, in order.
 
     ``source`` returns a fresh iterator over the rows (a single-transaction run may have
@@ -403,14 +504,15 @@ def apply(db: Database, source: Callable[[], Iterator[Row]], actor: services.Act
     (a one-transaction run then writes nothing).
     """
     if dry_run or atomic:
-        yield from _single_transaction(db, source, actor, tz, dry_run=dry_run, stop=stop)
+        yield from _single_transaction(db, source, actor, tz, dry_run=dry_run, stop=stop,
+                                       planner=planner)
         return
     with db.writing() as writes:  # one connection, one transaction a row
         for row in source():
             if stop():
                 raise Stopped()
             try:
-                body = services.in_transaction(operation(row, actor, tz))
+                body = services.in_transaction(planner(row, actor, tz))
                 result = _success(row, writes.run(body))
             except DatabaseUnavailable as error:
                 raise Unavailable(error, row.number) from None
@@ -443,7 +545,7 @@ def _accounts(chunk: list[Row]) -> set[str]:
 
 def _single_transaction(db: Database, source: Callable[[], Iterator[Row]],
                         actor: services.Actor, tz: tzinfo, *, dry_run: bool,
-                        stop: Callable[[], bool]) -> Iterator[RowResult]:
+                        stop: Callable[[], bool], planner: Planner) -> Iterator[RowResult]:
     """All rows in one transaction, chunk by chunk.  Results are buffered in a temporary
     file until the transaction's outcome is known, then yielded."""
     with tempfile.TemporaryFile("w+", encoding="utf-8") as buffer:
@@ -452,14 +554,14 @@ def _single_transaction(db: Database, source: Callable[[], Iterator[Row]],
             buffer.seek(0)
             buffer.truncate()
             failed = False
-            tx = Tx(connection)
+            tx = Tx(connection, dry_run=dry_run)
             for chunk in _chunks(source(), CHUNK_ROWS):
                 tx.load(_accounts(chunk))
                 for row in chunk:
                     if stop():
                         raise Stopped()  # leaving db.write rolls the whole transaction back
                     try:
-                        body = operation(row, actor, tz)
+                        body = planner(row, actor, tz)
                         with tx.row():
                             result = _success(row, body(tx))
                     except OneNumberError as error:
@@ -477,5 +579,5 @@ def _single_transaction(db: Database, source: Callable[[], Iterator[Row]],
         for line in buffer:
             result = RowResult(**json.loads(line))
             if not (committed or dry_run):
-                result = dataclasses.replace(result, changed=False)
+                result = dataclasses.replace(result, changed=False, before=None, after=None)
             yield result

@@ -167,6 +167,23 @@ class ContractCancelled(RuleRefused):
     code = "contract_cancelled"
 
 
+class BatchNotFound(NotFound):
+    code = "batch_not_found"
+
+
+class Irreversible(RuleRefused):
+    """A batch row that ``batch revert`` cannot undo (the site: この操作を実行すると元に
+    戻せなくなります); the reason names the action, the hint what to do instead."""
+
+    code = "irreversible"
+
+
+class ChangedSince(RuleRefused):
+    """What a revert would undo was changed again after the batch."""
+
+    code = "changed_since"
+
+
 def all_error_classes() -> list[type[OneNumberError]]:
     """Every concrete error class (used by the catalog completeness test)."""
     found: list[type[OneNumberError]] = []

@@ -30,6 +30,7 @@ from onenumber_cli.domain.values import (
     Event,
     Plan,
     Status,
+    similar_accounts,
     validate_account,
     validate_operator,
     validate_type,
@@ -37,6 +38,7 @@ from onenumber_cli.domain.values import (
 from onenumber_cli.errors import (
     AccountNotFound,
     AmbiguousDevice,
+    ChangedSince,
     DeviceNotFound,
     DuplicateImei,
     DuplicateName,
@@ -62,6 +64,7 @@ class Actor:
 
     operator: str
     batch_id: str | None = None
+    reverts: str | None = None  # the batch this one undoes (``batch revert``)
 
     def __post_init__(self) -> None:
         validate_operator(self.operator)  # it is stored and shown: no control characters
@@ -140,6 +143,7 @@ class AuditView(_Record):
     before: Any
     after: Any
     batch_id: str | None
+    reverts: str | None = None
 
 
 @dataclass(frozen=True)
@@ -163,6 +167,8 @@ class ChangeResult(_Record):
     device: DeviceView | None = None
     removed: list[DeviceView] = field(default_factory=list)
     dry_run: bool = False
+    before: Any = None  # the audit record's values (None where nothing changed)
+    after: Any = None
 
     def to_dict(self) -> dict[str, Any]:
         data = super().to_dict()
@@ -195,9 +201,14 @@ def _snapshot(device: DeviceRow | DeviceView) -> dict[str, Any]:
 
 
 def _record(tx: Tx, actor: Actor, action: str, account: str, *,
-            device_id: str | None = None, before: Any = None, after: Any = None) -> None:
+            device_id: str | None = None, before: Any = None, after: Any = None
+            ) -> tuple[Any, Any]:
+    """Append the change's audit record; its ``before`` and ``after`` are also what the
+    result reports (a dry run: what would change, from what)."""
     tx.add_audit(at=utcnow(), operator=actor.operator, action=action, account=account,
-                 device_id=device_id, before=before, after=after, batch_id=actor.batch_id)
+                 device_id=device_id, before=before, after=after, batch_id=actor.batch_id,
+                 reverts=actor.reverts)
+    return before, after
 
 
 def _unregister(tx: Tx, device: DeviceRow, at: datetime) -> DeviceView:
@@ -269,20 +280,38 @@ def _touch(tx: Tx, account: Account, **changes: Any) -> None:
 
 def _result(account: Account, action: str, changed: bool,
             device: DeviceRow | DeviceView | None = None,
-            removed: list[DeviceView] | None = None) -> ChangeResult:
+            removed: list[DeviceView] | None = None,
+            change: tuple[Any, Any] = (None, None)) -> ChangeResult:
     view = DeviceView.of(device) if isinstance(device, DeviceRow) else device
     contract = account.contract
     return ChangeResult(action=action, account=contract.account, changed=changed,
                         plan=contract.plan, status=contract.status, device=view,
-                        removed=removed or [])
+                        removed=removed or [], before=change[0], after=change[1])
 
 
 def _lock(tx: Tx, account: str) -> Account:
     """Validate the account id, lock its contract row (R12) and load its devices."""
     found = tx.account(validate_account(account))
     if found is None:
-        raise AccountNotFound(account=account)
+        raise _not_found(tx.connection, account)
     return found
+
+
+def _not_found(connection: Connection, account: str) -> AccountNotFound:
+    """The error for a missing account, naming the nearest existing ones (a typo is
+    never invited to be created).  A few primary-key range scans on ever shorter
+    prefixes of the id: bounded work on any size of database."""
+    candidates: set[str] = set()
+    for length in range(len(account), max(len(account) // 2, 1) - 1, -1):
+        prefix = account[:length]
+        candidates.update(connection.scalars(queries.accounts_with_prefix(prefix, 50)))
+        if len(candidates) >= 50:
+            break
+    similar = similar_accounts(account, sorted(candidates))
+    if not similar:
+        return AccountNotFound(account=account)
+    return AccountNotFound("similar", details={"similar": similar}, account=account,
+                           similar=", ".join(similar))
 
 
 # --- reads -----------------------------------------------------------------------------
@@ -296,7 +325,7 @@ def _reading(db: Database, account: str) -> Iterator[tuple[Tx, Account]]:
         tx = Tx(connection, lock=False)
         found = tx.account(account)
         if found is None:
-            raise AccountNotFound(account=account)
+            raise _not_found(connection, account)
         yield tx, found
 
 
@@ -321,7 +350,10 @@ def history(db: Database, account: str, *, since: datetime | None = None,
     if kind is not None:
         kind = Event(kind).value
     with db.reading() as session:
-        queries.get_contract(session, account)
+        try:
+            queries.get_contract(session, account)
+        except AccountNotFound:
+            raise _not_found(session.connection(), account) from None
         rows = session.scalars(queries.history_query(account, since=since, until=until,
                                                      kind=kind, limit=limit))
         return [HistoryView(r.event, r.at, r.device_id, r.name, r.type, r.imei) for r in rows]
@@ -350,12 +382,14 @@ def complete_accounts(db: Database, prefix: str, limit: int = 20) -> list[str]:
 
 
 def complete_devices(db: Database, account: str, prefix: str, limit: int = 20) -> list[str]:
-    """Ids and names of the account's registered devices that start with ``prefix``
-    (case-sensitive, as Typer filters suggestions by prefix itself)."""
+    """Ids of the account's registered devices that start with ``prefix``, then names
+    that start with it ignoring case and width, as a DEVICE is resolved (``apple`` and
+    ``ａｐｐｌｅ`` find ``Apple Watch SE``)."""
     with _reading(db, account) as (_tx, found):
         devices = found.registered
+    key = name_key(prefix)
     found_ids = [d.id for d in devices if d.id.startswith(prefix)]
-    found_names = [d.name for d in devices if d.name.startswith(prefix)]
+    found_names = [d.name for d in devices if d.name_key.startswith(key)]
     return (found_ids + found_names)[:limit]
 
 
@@ -373,7 +407,7 @@ def list_audit(db: Database, account: str | None = None, *, since: datetime | No
     with db.reading() as session:
         for r in session.scalars(query.execution_options(yield_per=chunk)):
             yield AuditView(r.at, r.operator, r.action, r.account, r.device_id, r.before,
-                            r.after, r.batch_id)
+                            r.after, r.batch_id, r.reverts)
 
 
 # --- changes -------------------------------------------------------------------------
@@ -410,14 +444,14 @@ def register_in(tx: Tx, actor: Actor, account: str, device_type: str, *,
     avoid = {key for d in staying for key in (d.name, d.name_key)}
     device = DeviceRow(id=tx.new_device_id(avoid), account=account, slot=slot, name=name,
                        name_key=name_key(name), type=device_type, imei=imei,
-                       registered_at=when)
+                       registered_at=when, type_key=name_key(device_type))
     tx.add_device(locked, device)
     tx.add_history(Event.REGISTER, device, when)
     _touch(tx, locked)
     before = {"replaced": [_snapshot(v) for v in removed]} if removed else None
-    _record(tx, actor, Action.REGISTER, account, device_id=device.id, before=before,
-            after=_snapshot(device))
-    return _result(locked, Action.REGISTER, True, device, removed)
+    change = _record(tx, actor, Action.REGISTER, account, device_id=device.id, before=before,
+                     after=_snapshot(device))
+    return _result(locked, Action.REGISTER, True, device, removed, change)
 
 
 def rename_in(tx: Tx, actor: Actor, account: str, device: str,
@@ -435,9 +469,36 @@ def rename_in(tx: Tx, actor: Actor, account: str, device: str,
     old = target.name
     tx.change_device(target, name=new_name, name_key=name_key(new_name))
     _touch(tx, locked)
-    _record(tx, actor, Action.RENAME, account, device_id=target.id,
-            before={"name": old}, after={"name": new_name})
-    return _result(locked, Action.RENAME, True, target)
+    change = _record(tx, actor, Action.RENAME, account, device_id=target.id,
+                     before={"name": old}, after={"name": new_name})
+    return _result(locked, Action.RENAME, True, target, change=change)
+
+
+def once_in(tx: Tx, actor: Actor, account: str, action: str,
+            body: Callable[[Tx], ChangeResult]) -> ChangeResult:
+    """Run a revert's ``body`` unless the audit record it undoes (``actor.reverts``) was
+    undone already, checked under the account's lock: a batch reverted twice changes
+    nothing the second time, even where its rows toggle (subscribe, then cancel)."""
+    locked = _lock(tx, account)
+    if actor.reverts is not None and tx.reverted(actor.reverts):
+        return _result(locked, action, False)
+    return body(tx)
+
+
+def revert_rename_in(tx: Tx, actor: Actor, account: str, device_id: str, *,
+                     renamed_to: str, restore: str) -> ChangeResult:
+    """Undo a rename: back to ``restore``, only while the device still has the name the
+    batch gave it (``renamed_to``); already back is a no-op, so a revert can run twice."""
+    locked = _lock(tx, account)
+    target = tx.device(account, device_id)
+    if target is None:
+        raise DeviceNotFound(account=account, device=device_id)
+    if target.name == restore:
+        return _result(locked, Action.RENAME, False, target)
+    if target.name != renamed_to:
+        raise ChangedSince("rename", account=account, device=device_id, expected=renamed_to,
+                           current=target.name)
+    return rename_in(tx, actor, account, device_id, restore)
 
 
 def unregister_in(tx: Tx, actor: Actor, account: str, device: str, *,
@@ -449,9 +510,9 @@ def unregister_in(tx: Tx, actor: Actor, account: str, device: str, *,
         return _result(locked, Action.UNREGISTER, False, target)
     view = _unregister(tx, target, _event_time(locked, at))
     _touch(tx, locked)
-    _record(tx, actor, Action.UNREGISTER, account, device_id=target.id,
-            before=_snapshot(view), after=None)
-    return _result(locked, Action.UNREGISTER, True, target)
+    change = _record(tx, actor, Action.UNREGISTER, account, device_id=target.id,
+                     before=_snapshot(view), after=None)
+    return _result(locked, Action.UNREGISTER, True, target, change=change)
 
 
 def option_subscribe_in(tx: Tx, actor: Actor, account: str) -> ChangeResult:
@@ -460,9 +521,9 @@ def option_subscribe_in(tx: Tx, actor: Actor, account: str) -> ChangeResult:
     if not rules.check_option_subscribe(_state(locked)):
         return _result(locked, Action.OPTION_SUBSCRIBE, False)
     _touch(tx, locked, plan=Plan.MULTI.value)
-    _record(tx, actor, Action.OPTION_SUBSCRIBE, account,
-            before={"plan": Plan.ONE_NUMBER.value}, after={"plan": Plan.MULTI.value})
-    return _result(locked, Action.OPTION_SUBSCRIBE, True)
+    change = _record(tx, actor, Action.OPTION_SUBSCRIBE, account,
+                     before={"plan": Plan.ONE_NUMBER.value}, after={"plan": Plan.MULTI.value})
+    return _result(locked, Action.OPTION_SUBSCRIBE, True, change=change)
 
 
 def option_cancel_in(tx: Tx, actor: Actor, account: str) -> ChangeResult:
@@ -475,9 +536,10 @@ def option_cancel_in(tx: Tx, actor: Actor, account: str) -> ChangeResult:
     if moved is not None and moved.slot != 1:
         tx.change_device(moved, slot=1)
     _touch(tx, locked, plan=Plan.ONE_NUMBER.value)
-    _record(tx, actor, Action.OPTION_CANCEL, account, device_id=moved.id if moved else None,
-            before={"plan": Plan.MULTI.value}, after={"plan": Plan.ONE_NUMBER.value})
-    return _result(locked, Action.OPTION_CANCEL, True, moved)
+    change = _record(tx, actor, Action.OPTION_CANCEL, account,
+                     device_id=moved.id if moved else None,
+                     before={"plan": Plan.MULTI.value}, after={"plan": Plan.ONE_NUMBER.value})
+    return _result(locked, Action.OPTION_CANCEL, True, moved, change=change)
 
 
 def service_subscribe_in(tx: Tx, actor: Actor, account: str, *,
@@ -495,9 +557,9 @@ def service_subscribe_in(tx: Tx, actor: Actor, account: str, *,
     else:
         before = {"status": locked.contract.status, "plan": locked.contract.plan}
         _touch(tx, locked, status=Status.ACTIVE.value, plan=plan.value)
-    _record(tx, actor, Action.SERVICE_SUBSCRIBE, account, before=before,
-            after={"status": Status.ACTIVE.value, "plan": plan.value})
-    return _result(locked, Action.SERVICE_SUBSCRIBE, True)
+    change = _record(tx, actor, Action.SERVICE_SUBSCRIBE, account, before=before,
+                     after={"status": Status.ACTIVE.value, "plan": plan.value})
+    return _result(locked, Action.SERVICE_SUBSCRIBE, True, change=change)
 
 
 def service_cancel_in(tx: Tx, actor: Actor, account: str) -> ChangeResult:
@@ -510,18 +572,20 @@ def service_cancel_in(tx: Tx, actor: Actor, account: str) -> ChangeResult:
     when = _event_time(locked)
     removed = [_unregister(tx, d, when) for d in locked.registered]
     _touch(tx, locked, status=Status.CANCELLED.value, plan=Plan.ONE_NUMBER.value)
-    _record(tx, actor, Action.SERVICE_CANCEL, account,
-            device_id=removed[0].id if removed else None,
-            before={**before_state, "devices": [_snapshot(v) for v in removed]},
-            after={"status": contract.status, "plan": contract.plan})
-    return _result(locked, Action.SERVICE_CANCEL, True, removed=removed)
+    change = _record(tx, actor, Action.SERVICE_CANCEL, account,
+                     device_id=removed[0].id if removed else None,
+                     before={**before_state, "devices": [_snapshot(v) for v in removed]},
+                     after={"status": contract.status, "plan": contract.plan})
+    return _result(locked, Action.SERVICE_CANCEL, True, removed=removed, change=change)
 
 
-def in_transaction(body: Callable[[Tx], ChangeResult]) -> Callable[[Connection], ChangeResult]:
-    """A change body as the work of one :meth:`Database.write` transaction."""
+def in_transaction(body: Callable[[Tx], ChangeResult], *, dry_run: bool = False
+                   ) -> Callable[[Connection], ChangeResult]:
+    """A change body as the work of one :meth:`Database.write` transaction (a dry run
+    takes no row locks: a read-only role can check a change too)."""
 
     def work(connection: Connection) -> ChangeResult:
-        tx = Tx(connection)
+        tx = Tx(connection, dry_run=dry_run)
         result = body(tx)
         tx.flush()
         return result
@@ -531,7 +595,7 @@ def in_transaction(body: Callable[[Tx], ChangeResult]) -> Callable[[Connection],
 
 def _write(db: Database, body: Callable[[Tx], ChangeResult], dry_run: bool) -> ChangeResult:
     """One change in its own transaction (rolled back after checking, for a dry run)."""
-    result = db.write(in_transaction(body), dry_run=dry_run)
+    result = db.write(in_transaction(body, dry_run=dry_run), dry_run=dry_run)
     return dataclasses.replace(result, dry_run=True) if dry_run else result
 
 

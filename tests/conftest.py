@@ -7,6 +7,7 @@ PostgreSQL half is skipped with a visible reason).
 
 from __future__ import annotations
 
+import logging
 import os
 import shutil
 from collections.abc import Iterator
@@ -17,7 +18,7 @@ import pytest
 from onenumber_cli.i18n import set_language
 from onenumber_cli.services import Actor
 from onenumber_cli.storage import revision, schema
-from onenumber_cli.storage.engine import Database, parse_url
+from onenumber_cli.storage.engine import SQL_LOGGER, Database, parse_url
 
 POSTGRES_URL = os.environ.get("ONENUMBER_TEST_POSTGRES_URL")
 BACKENDS = [
@@ -52,6 +53,9 @@ def _isolated_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> No
     monkeypatch.setenv("ONENUMBER_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.setenv("ONENUMBER_OPERATOR", "tester")
     set_language("en")
+    # --debug turns SQL logging on for the process; no later test may see its lines
+    sql = logging.getLogger(SQL_LOGGER)
+    monkeypatch.setattr(sql, "level", sql.level)
 
 
 @pytest.fixture(scope="session")

@@ -17,14 +17,15 @@ from typer.main import get_command_from_info, get_group_from_info  # Typer's own
 from typer.models import CommandInfo, TyperInfo
 
 from onenumber_cli import __version__
-from onenumber_cli.cli import invocation
-from onenumber_cli.cli.console import Declined
+from onenumber_cli.cli import completion, invocation
+from onenumber_cli.cli.console import Declined, Interrupted
 from onenumber_cli.cli.exitcodes import ExitCode, exit_code_for
 from onenumber_cli.cli.helptext import LocalizedCommand, LocalizedGroup
 from onenumber_cli.errors import OneNumberError
 from onenumber_cli.i18n import t
 
-GLOBAL_OPTIONS = ("db", "output", "lang", "tz", "operator", "quiet", "no_color", "debug")
+GLOBAL_OPTIONS = ("db", "output", "lang", "tz", "operator", "quiet", "no_color", "debug",
+                  "profile", "fields", "no_input", "no_pager")
 
 # The commands, in the order help lists them: name -> (module in cli/commands, attribute),
 # the attribute being a Typer app (a group) or a command function.  A command is built
@@ -43,6 +44,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "batch": ("batch", "app"),
     "db": ("db", "app"),
     "config": ("config", "app"),
+    "help": ("help", "help_"),
 }
 
 
@@ -117,6 +119,19 @@ class _LazyCommands(MutableMapping[str, _click.Command]):
         return built
 
 
+def _lang_flag(argv: list[str]) -> str | None:
+    """The value of the last ``--lang X`` / ``--lang=X`` before a ``--``."""
+    found = None
+    for index, arg in enumerate(argv):
+        if arg == "--":
+            break
+        if arg == "--lang" and index + 1 < len(argv):
+            found = argv[index + 1]
+        elif arg.startswith("--lang="):
+            found = arg.removeprefix("--lang=")
+    return found
+
+
 class OneNumberGroup(LocalizedGroup):
     """Root group.  Three jobs, all here so that ``CliRunner`` sees what users see:
 
@@ -140,11 +155,14 @@ class OneNumberGroup(LocalizedGroup):
             return target.info.help if isinstance(target.info.help, str) else ""
         return inspect.getdoc(target) or ""
 
-    def main(self, *args: Any, **kwargs: Any) -> Any:
-        # The language from the environment, before any parsing: help and usage errors
-        # then speak it too (a --lang flag, once parsed, overrides it).
-        invocation.set_early_language()
-        return super().main(*args, **kwargs)
+    def main(self, args: Any = None, *rest: Any, **kwargs: Any) -> Any:
+        # The language before any parsing, from a --lang anywhere on the line, else the
+        # environment: --help (eager, so it runs before --lang is parsed) and usage
+        # errors then speak it too, wherever --lang stands.
+        argv = list(args) if args is not None else sys.argv[1:]
+        invocation.set_early_language(_lang_flag(argv))
+        completion.install()
+        return super().main(argv, *rest, **kwargs)
 
     def invoke(self, ctx: _click.Context) -> Any:
         run = invocation.current(ctx)
@@ -156,6 +174,9 @@ class OneNumberGroup(LocalizedGroup):
         except Declined:
             run.out.message(t("msg.declined"))
             raise typer.Exit(ExitCode.FAILURE) from None
+        except Interrupted:
+            sys.stderr.write(t("msg.interrupted") + "\n")
+            raise typer.Exit(ExitCode.INTERRUPTED) from None
         except (typer.Exit, typer.Abort, _click.ClickException, KeyboardInterrupt,
                 BrokenPipeError):
             raise  # Typer's main() handles these (a closed pipe ends quietly)
@@ -254,6 +275,18 @@ def root(
         "--no-color", help="No colour (also NO_COLOR).")] = False,
     debug: Annotated[bool, typer.Option(
         "--debug", help="Show tracebacks and SQL on stderr.")] = False,
+    profile: Annotated[str | None, typer.Option(
+        "--profile", metavar="NAME",
+        help="Use the settings of [profiles.NAME] in the config file (env "
+             "ONENUMBER_PROFILE).")] = None,
+    fields: Annotated[str | None, typer.Option(
+        "--fields", metavar="a,b,...",
+        help="Only these fields of each record, in this order (every output format).")
+    ] = None,
+    no_input: Annotated[bool, typer.Option(
+        "--no-input", help="Never prompt: what would be asked is refused instead.")] = False,
+    no_pager: Annotated[bool, typer.Option(
+        "--no-pager", help="Do not page long output on a terminal.")] = False,
     version: Annotated[bool, typer.Option(
         "--version", callback=_version, is_eager=True, help="Show the version and exit.")
     ] = False,
@@ -261,7 +294,9 @@ def root(
     """Operator tool for the One Number Service: contracts, accessory devices, history."""
     run = invocation.current(ctx)
     given = {"db": db, "output": output, "lang": lang, "tz": tz, "operator": operator,
-             "quiet": quiet or None, "no_color": no_color or None, "debug": debug or None}
+             "quiet": quiet or None, "no_color": no_color or None, "debug": debug or None,
+             "profile": profile, "fields": fields, "no_input": no_input or None,
+             "no_pager": no_pager or None}
     for name, value in given.items():
         if value is not None and name not in run.flags:
             run.remember(name, value)

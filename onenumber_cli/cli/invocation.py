@@ -37,6 +37,9 @@ class Invocation:
         self._settings: Settings | None = None
         self._output: Output | None = None
         self._db: Database | None = None
+        self.ctx: Context | None = None  # the running command's context
+        self.confirmed = False  # a prompt (or --yes) already confirmed the change
+        self._announced = False
 
     def remember(self, name: str, value: Any) -> None:
         self.flags[name] = value
@@ -73,15 +76,65 @@ class Invocation:
             options: dict[str, Any] = {}
             if self.settings.lock_timeout is not None:
                 options["lock_timeout"] = self.settings.lock_timeout
+            if self.settings.statement_timeout is not None:
+                options["statement_timeout"] = self.settings.statement_timeout
             self._db = connect.open_database(
                 self.settings.db, data_dir=data_dir(), schema_check=schema_check,
                 create=create, create_default=create_default, echo=self.settings.debug,
-                synchronous=self.settings.sqlite_synchronous, **options,
+                synchronous=self.settings.sqlite_synchronous,
+                operator=self.settings.operator, **options,
             )
         return self._db
 
-    def actor(self, batch_id: str | None = None) -> services.Actor:
-        return services.Actor(operator=self.settings.operator, batch_id=batch_id)
+    def actor(self, batch_id: str | None = None, reverts: str | None = None) -> services.Actor:
+        """Who makes a change: every changing command asks for one before it acts, so
+        this is where, on a terminal, the target is named, and where a profile with
+        ``confirm = true`` asks (unless ``--yes`` or the command's own prompt did)."""
+        self.before_change()
+        return services.Actor(operator=self.settings.operator, batch_id=batch_id,
+                              reverts=reverts)
+
+    def before_change(self) -> None:
+        from onenumber_cli.i18n import t
+
+        settings = self.settings
+        params = self.ctx.params if self.ctx is not None else {}
+        self.announce_target()
+        if (settings.confirm_changes and not self.confirmed and not params.get("yes")
+                and not params.get("dry_run")):
+            from onenumber_cli.cli.console import Declined, confirm
+            from onenumber_cli.errors import ConfirmationRequired
+
+            if settings.no_input or not terminal.interactive():
+                raise ConfirmationRequired(command=self.command_name())
+            if not confirm(t("prompt.confirm_change", profile=settings.profile)):
+                raise Declined()
+            self.confirmed = True
+
+    def announce_target(self) -> None:
+        """On a terminal, once: the profile and database a change is about to go to."""
+        from onenumber_cli.i18n import t
+
+        if not self._announced and terminal.stderr_is_tty() and not self.settings.quiet:
+            self._announced = True
+            self.out.message(t("msg.target", target=self.target()))
+
+    def target(self) -> str:
+        """The profile and the (masked) database a change would go to."""
+        from onenumber_cli.cli.settings import data_dir
+        from onenumber_cli.i18n import t
+
+        if self.settings.db is None:
+            url = f"sqlite:///{data_dir() / 'onenumber.sqlite'}"
+        else:
+            url = lazy_import("onenumber_cli.storage.engine").masked(self.settings.db)
+        if self.settings.profile is None:
+            return t("msg.target.default", url=url)
+        return t("msg.target.profile", profile=self.settings.profile, url=url)
+
+    def command_name(self) -> str:
+        path = self.ctx.command_path if self.ctx is not None else "onenumber"
+        return path.removeprefix("onenumber ")
 
     def close(self) -> None:
         if self._db is not None:
@@ -93,4 +146,6 @@ def current(ctx: Context) -> Invocation:
     root = ctx.find_root()
     if not isinstance(root.obj, Invocation):
         root.obj = Invocation()
+    if ctx is not root:
+        root.obj.ctx = ctx
     return root.obj

@@ -13,13 +13,15 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, tzinfo
+from functools import cached_property
 from typing import Any, TextIO
 
 from onenumber_cli.cli.settings import Settings
-from onenumber_cli.errors import OneNumberError
+from onenumber_cli.errors import InvalidArgument, OneNumberError
 from onenumber_cli.i18n import escape_controls, get_language, t
 
 
@@ -47,17 +49,26 @@ class Output:
 
     # -- machine values --------------------------------------------------------------
 
+    @cached_property
+    def _zone(self) -> tzinfo:
+        return self.settings.zone
+
     def _json_default(self, value: Any) -> Any:
         if isinstance(value, datetime):
-            return value.astimezone(self.settings.zone).isoformat()
+            return value.astimezone(self._zone).isoformat()
         raise TypeError(f"not JSON serialisable: {type(value).__name__}")
 
     def to_json(self, value: Any, *, indent: int | None = None) -> str:
         return json.dumps(value, ensure_ascii=False, indent=indent, default=self._json_default)
 
-    def _flat(self, value: Any) -> str:
-        if value is None:
-            return ""
+    def _flat(self, value: Any) -> Any:
+        """A cell of csv/tsv output (the csv module writes None as "" and ints as such:
+        most cells pass straight through, which matters for an export of millions)."""
+        kind = type(value)
+        if value is None or kind is str or kind is int:
+            return value
+        if kind is datetime:
+            return value.astimezone(self._zone).isoformat()
         if isinstance(value, datetime):
             return str(self._json_default(value))
         if isinstance(value, bool):
@@ -78,8 +89,33 @@ class Output:
 
     # -- emitters ----------------------------------------------------------------------
 
+    def chosen(self, items: Iterable[Mapping[str, Any]], columns: Sequence[Column]
+               ) -> tuple[Iterable[Mapping[str, Any]], Sequence[Column]]:
+        """``--fields``: only the named keys, in that order, in every format.  A name
+        neither a column nor a key of the first record is refused (exit 2)."""
+        fields = self.settings.fields
+        if not fields:
+            return items, columns
+        iterator = iter(items)
+        first = next(iterator, None)
+        by_key = {c.key: c for c in columns}
+        known = [*by_key, *(k for k in (first or {}) if k not in by_key)]
+        unknown = [f for f in fields if f not in known]
+        if unknown and (first is not None or not set(fields) <= set(by_key)):
+            raise InvalidArgument("fields", value=unknown[0], choices=", ".join(known))
+        picked = [by_key.get(f) or Column(f, f) for f in fields]
+
+        def rows() -> Iterator[Mapping[str, Any]]:
+            if first is not None:
+                yield {f: first.get(f) for f in fields}
+            for item in iterator:
+                yield {f: item.get(f) for f in fields}
+
+        return rows(), picked
+
     def records(self, items: Iterable[Mapping[str, Any]], columns: Sequence[Column]) -> int:
         """A list of records in the chosen format; returns how many were written."""
+        items, columns = self.chosen(items, columns)
         fmt = self.settings.output
         count = 0
         if fmt == "json":
@@ -96,24 +132,93 @@ class Output:
                 count += 1
         elif fmt in ("csv", "tsv"):
             writer = self._writer()
-            writer.writerow([c.key for c in columns])
+            keys = [c.key for c in columns]
+            writer.writerow(keys)
+            flat, write = self._flat, writer.writerow
             for item in items:
-                writer.writerow([self._flat(item.get(c.key)) for c in columns])
+                write([flat(item.get(key)) for key in keys])
                 count += 1
         else:
-            rows = [[self.display(item.get(c.key), c.kind) for c in columns] for item in items]
-            count = len(rows)
-            if rows:
-                self.table(rows, [t(c.label) for c in columns])
-            else:
+            count = self._streamed_table(items, columns)
+            if not count:
                 self.message(t("msg.no_rows"))
         return count
 
-    def document(self, data: Mapping[str, Any], *, table: Callable[[], None],
+    def _streamed_table(self, items: Iterable[Mapping[str, Any]], columns: Sequence[Column]
+                        ) -> int:
+        """A table whose first :data:`TABLE_CHUNK` rows show at once (laid out by
+        tabulate); later rows follow in the same column widths as they are read, so a
+        long listing starts without waiting for its end."""
+        import itertools
+
+        iterator = iter(items)
+        count = 0
+        widths: list[int] | None = None
+        while True:
+            chunk = [[self.display(item.get(c.key), c.kind) for c in columns]
+                     for item in itertools.islice(iterator, TABLE_CHUNK)]
+            if not chunk:
+                return count
+            if widths is None:
+                widths = self.table(chunk, [t(c.label) for c in columns])
+            else:
+                for row in chunk:
+                    cells = [escape_controls(cell) for cell in row]
+                    if self.width is not None:
+                        cells = [shorten(cell, width) for cell, width in zip(cells, widths,
+                                                                             strict=False)]
+                    self.stdout.write("  ".join(
+                        cell + " " * max(width - text_width(cell), 0)
+                        for cell, width in zip(cells, widths, strict=False)).rstrip() + "\n")
+            self.stdout.flush()
+            count += len(chunk)
+
+    @contextmanager
+    def paged(self) -> Iterator[None]:
+        """Long output on a terminal through a pager (``ONENUMBER_PAGER``, else
+        ``PAGER``, else ``less -FRX``: short output just prints), as gh does; never when
+        stdout is not a terminal, nor with ``--no-pager`` (or a pager of "" or "cat")."""
+        import os
+        import shlex
+        import shutil
+        import subprocess
+
+        from onenumber_cli.cli.console import terminal
+
+        command = os.environ.get("ONENUMBER_PAGER", os.environ.get("PAGER", "less"))
+        argv = shlex.split(command) if command.strip() else []
+        if (self.settings.no_pager or not terminal.stdout_is_tty() or not argv
+                or argv[0] == "cat" or shutil.which(argv[0]) is None):
+            yield
+            return
+        env = {**os.environ}
+        env.setdefault("LESS", "FRX")
+        env.setdefault("LV", "-c")
+        self.width  # noqa: B018 - measured on the terminal, before stdout becomes a pipe
+        pager = subprocess.Popen(argv, stdin=subprocess.PIPE, env=env, text=True,
+                                 encoding="utf-8", errors="replace")
+        assert pager.stdin is not None
+        saved, self.stdout = self.stdout, pager.stdin
+        try:
+            yield
+        except BrokenPipeError:
+            pass  # the operator quit the pager early: fine
+        finally:
+            self.stdout = saved
+            with suppress(BrokenPipeError):
+                pager.stdin.close()
+            pager.wait()
+
+    def document(self, data: Mapping[str, Any], *, table: Callable[[], object],
                  rows: tuple[Iterable[Mapping[str, Any]], Sequence[Column]] | None = None
                  ) -> None:
         """One object: JSON document, one JSONL line, flat rows, or a table for people."""
         fmt = self.settings.output
+        if self.settings.fields and (fmt in ("json", "jsonl") or rows is None):
+            data = next(iter(self.chosen([data], _columns_of(data))[0]))
+        elif self.settings.fields and rows is not None:
+            self.records(*rows)  # the chosen columns of the flat rows, as a table too
+            return
         if fmt == "json":
             self.stdout.write(self.to_json(data, indent=2) + "\n")
         elif fmt == "jsonl":
@@ -130,26 +235,71 @@ class Output:
 
         return csv.writer(self.stdout, delimiter=delimiter, lineterminator="\n")
 
+    @cached_property
+    def width(self) -> int | None:
+        """The terminal's width in columns when stdout is one (tables and notes fit it);
+        None when piped: then nothing is shortened or wrapped."""
+        from onenumber_cli.cli.console import terminal
+
+        if not terminal.stdout_is_tty():
+            return None
+        import shutil
+
+        return max(shutil.get_terminal_size().columns, 20)
+
+    @cached_property
+    def stderr_width(self) -> int | None:
+        """The terminal's width when stderr is one (prompts and their notes)."""
+        from onenumber_cli.cli.console import terminal
+
+        if not terminal.stderr_is_tty():
+            return None
+        import shutil
+
+        return max(shutil.get_terminal_size().columns, 20)
+
     def table(self, rows: Sequence[Sequence[str]], headers: Sequence[str] = (), *,
-              fmt: str = "simple") -> None:
+              fmt: str = "simple") -> list[int]:
+        """Rows laid out by tabulate; returns the column widths (when headers are given)."""
         import tabulate  # only table output pays for tabulate's import
 
         tabulate.WIDE_CHARS_MODE = True
         safe = [[escape_controls(str(cell)) for cell in row] for row in rows]
-        self.stdout.write(
-            tabulate.tabulate(safe, headers=list(headers), tablefmt=fmt, disable_numparse=True)
-            + "\n"
-        )
+        if self.width is not None:
+            safe, headers = fit_columns(safe, list(headers), self.width)
+        text = tabulate.tabulate(safe, headers=list(headers), tablefmt=fmt,
+                                 disable_numparse=True)
+        self.stdout.write(text + "\n")
+        rule = text.splitlines()[1] if headers and len(text.splitlines()) > 1 else ""
+        return [len(dashes) for dashes in rule.split()] if set(rule) <= {"-", " "} else []
 
     def line(self, text: str = "") -> None:
         """A line of human output on stdout (table mode only); a value in it cannot start
         another line or drive the terminal (control characters are escaped)."""
         self.stdout.write(escape_controls(text) + "\n")
 
+    def note(self, text: str) -> None:
+        """A note for people on stdout: on a terminal wrapped by display width at word
+        boundaries (a ``" - "`` bullet's lines indented under it), never inside a
+        command meant to be copied."""
+        if self.width is None:
+            self.line(text)
+            return
+        for piece in wrap(escape_controls(text), self.width):
+            self.stdout.write(piece + "\n")
+
+    def fit(self, text: str) -> str:
+        """One line shortened to the terminal (``…`` marks the cut); unchanged when piped."""
+        return text if self.width is None else shorten(text, self.width)
+
     def message(self, text: str) -> None:
-        """Information for people on stderr; silenced by ``--quiet``."""
-        if not self.settings.quiet:
-            self.stderr.write(text + "\n")
+        """Information for people on stderr (on a terminal wrapped between words, like
+        notes); silenced by ``--quiet``."""
+        if self.settings.quiet:
+            return
+        if self.stderr_width is not None and "\n" not in text:
+            text = "\n".join(wrap(text, self.stderr_width))
+        self.stderr.write(text + "\n")
 
     def error(self, error: OneNumberError) -> None:
         if self.settings.machine and self.settings.output in ("json", "jsonl"):
@@ -166,3 +316,122 @@ class Output:
 def _columns_of(data: Mapping[str, Any]) -> list[Column]:
     return [Column(key, f"field.{key}") for key, value in data.items()
             if not isinstance(value, (list, dict))]
+
+
+TABLE_CHUNK = 200  # rows of a table laid out together before the first is shown
+MARK = "…"  # a cell or line shortened to fit the terminal
+MIN_COLUMN = 6  # a column is never shortened below this many display columns
+
+
+def text_width(text: str) -> int:
+    from wcwidth import wcswidth
+
+    width = wcswidth(text)
+    return width if width >= 0 else len(text)
+
+
+def shorten(text: str, width: int) -> str:
+    """``text`` cut to ``width`` display columns, ending with :data:`MARK` when cut."""
+    if text_width(text) <= width:
+        return text
+    from wcwidth import wcwidth
+
+    out, used = [], 0
+    for char in text:
+        size = max(wcwidth(char), 0)
+        if used + size > width - 1:
+            break
+        out.append(char)
+        used += size
+    return "".join(out) + MARK
+
+
+def fit_columns(rows: list[list[str]], headers: list[str], width: int
+                ) -> tuple[list[list[str]], list[str]]:
+    """Rows and headers whose table (two spaces between columns) fits ``width``: the
+    widest columns are shortened first, none below :data:`MIN_COLUMN`."""
+    count = max([len(headers), *(len(r) for r in rows)], default=0)
+    if not count:
+        return rows, headers
+    pad = 2  # tabulate.MIN_PADDING: a header's column is 2 wider than the header
+    widths = [max([text_width(r[i]) for r in rows if i < len(r)] +
+                  [text_width(headers[i]) + pad if i < len(headers) else 0])
+              for i in range(count)]
+    floor = [min(MIN_COLUMN, widths[i]) for i in range(count)]
+    excess = sum(widths) + 2 * (count - 1) - width
+    while excess > 0:
+        widest = max(range(count), key=lambda i: widths[i] - floor[i])
+        if widths[widest] <= floor[widest]:
+            break  # cannot shrink further: the terminal wraps what is left
+        widths[widest] -= 1
+        excess -= 1
+    return ([[shorten(cell, widths[i]) for i, cell in enumerate(row)] for row in rows],
+            [shorten(header, max(widths[i] - pad, 1)) for i, header in enumerate(headers)])
+
+
+COMMAND = r"onenumber(?: [^\s()（）。、]+)*[^\s().,（）。、]"
+
+
+def _tokens(text: str) -> list[tuple[str, int]]:
+    """``text`` as unbreakable tokens, each with the number of spaces before it: a
+    command (``onenumber ...``) is one token; other words break at spaces, and runs of
+    wide (Japanese) characters between any two characters."""
+    import re
+
+    tokens: list[tuple[str, int]] = []
+    spaces = 0
+    for part in re.split(f"({COMMAND}| +)", text):
+        if not part:
+            continue
+        if part.isspace():
+            spaces = len(part)
+        elif re.fullmatch(COMMAND, part):
+            tokens.append((part, spaces))
+            spaces = 0
+        else:
+            run = ""
+            for char in part:
+                if text_width(char) == 2:
+                    if run:
+                        tokens.append((run, spaces))
+                        spaces = 0
+                    run = ""
+                    tokens.append((char, spaces))
+                    spaces = 0
+                else:
+                    run += char
+            if run:
+                tokens.append((run, spaces))
+            spaces = 0
+    # punctuation sticks to what it follows, an opening bracket to what follows it
+    merged: list[tuple[str, int]] = []
+    for token, before in tokens:
+        if merged and not before and (token[:1] in "。、）)」.,:;!?"
+                                      or merged[-1][0][-1:] in "(（「"):
+            merged[-1] = (merged[-1][0] + token, merged[-1][1])
+        else:
+            merged.append((token, before))
+    return merged
+
+
+def wrap(text: str, width: int) -> list[str]:
+    """``text`` wrapped to ``width`` display columns (see :func:`_tokens`), keeping the
+    spaces between words on a line; continuation lines are indented under a bullet's
+    (``" - "``) text.  A command longer than the line stays whole on a line of its own."""
+    first = text[:len(text) - len(text.lstrip(" "))]
+    if text.startswith(" - "):
+        first = " - "
+    indent = " " * len(first) if first == " - " else ""
+    lines: list[str] = []
+    current, used = first, len(first)
+    for token, before in _tokens(text[len(first):]):
+        gap = before if current.strip() else 0
+        size = text_width(token)
+        if used + gap + size > width and current.strip():
+            lines.append(current.rstrip())
+            current, used, gap = indent, len(indent), 0
+        current += " " * gap + token
+        used += gap + size
+    if current.strip():
+        lines.append(current.rstrip())
+    return lines or [""]

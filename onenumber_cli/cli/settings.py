@@ -18,6 +18,7 @@ OUTPUTS = ("table", "json", "jsonl", "csv", "tsv")
 # Mirrors of storage.engine's (importing it here would load SQLAlchemy for --help);
 # tests/unit/test_settings_limits.py keeps them equal.
 LOCK_TIMEOUT_RANGE = (0.01, 600.0)
+STATEMENT_TIMEOUT_RANGE = (0.1, 86400.0)
 SYNCHRONOUS_MODES = ("full", "normal")
 DEFAULT_TZ = "Asia/Tokyo"
 ENVIRONMENT = {
@@ -73,14 +74,36 @@ def load_config(path: Path) -> dict[str, Any]:
                               detail=f"not UTF-8 (byte {exc.start + 1})") from None
     except (OSError, tomllib.TOMLDecodeError) as exc:
         raise InvalidArgument("config", path=str(path), detail=str(exc)) from None
-    unknown = sorted(set(data) - set(CONFIG_KEYS.values()))
-    if unknown:
-        raise InvalidArgument("config_keys", path=str(path), keys=", ".join(unknown))
-    for key, value in data.items():
-        if not isinstance(value, str):
-            raise InvalidArgument("config_value", path=str(path), key=key,
-                                  type=type(value).__name__)
+    profiles = data.pop("profiles", {})
+    _check_table(data, path, "")
+    if not isinstance(profiles, dict):
+        raise InvalidArgument("config_value", path=str(path), key="profiles",
+                              type=type(profiles).__name__)
+    for name, table in profiles.items():
+        if not isinstance(table, dict):
+            raise InvalidArgument("config_value", path=str(path), key=f"profiles.{name}",
+                                  type=type(table).__name__)
+        _check_table(table, path, f"profiles.{name}.")
+    if profiles:
+        data[PROFILES] = profiles
     return data
+
+
+PROFILES = "profiles"  # [profiles.NAME] tables: the same keys, and confirm = true|false
+
+
+def _check_table(table: dict[str, Any], path: Path, prefix: str) -> None:
+    """Known keys, each a string (``confirm`` in a profile: a boolean)."""
+    allowed = set(CONFIG_KEYS.values()) | ({"confirm"} if prefix else set())
+    unknown = sorted(set(table) - allowed)
+    if unknown:
+        raise InvalidArgument("config_keys", path=str(path),
+                              keys=", ".join(prefix + key for key in unknown))
+    for key, value in table.items():
+        wanted = bool if key == "confirm" else str
+        if not isinstance(value, wanted):
+            raise InvalidArgument("config_value", path=str(path), key=prefix + key,
+                                  type=type(value).__name__)
 
 
 @dataclass
@@ -96,8 +119,14 @@ class Settings:
     color: bool = False
     debug: bool = False
     lock_timeout: float | None = None  # None: the storage default
+    statement_timeout: float | None = None  # None: the storage default (reads, PostgreSQL)
     sqlite_synchronous: str = "full"
     sources: dict[str, str] = field(default_factory=dict)
+    profile: str | None = None  # the [profiles.NAME] in use
+    confirm_changes: bool = False  # the profile asks before every change
+    fields: list[str] | None = None  # --fields: chosen columns/keys, in order
+    no_input: bool = False
+    no_pager: bool = False
 
     @property
     def zone(self) -> ZoneInfo:
@@ -127,6 +156,17 @@ def resolve(flags: Mapping[str, Any], environ: Mapping[str, str] = os.environ, *
     """Combine flags, environment, config file and defaults; validate the results."""
     config = load_config(config_path(environ))
     settings = Settings()
+    profiles: dict[str, dict[str, Any]] = config.pop(PROFILES, {})
+    chosen = flags.get("profile") or environ.get("ONENUMBER_PROFILE") or None
+    profile: dict[str, Any] = {}
+    if chosen is not None:
+        if chosen not in profiles:
+            raise InvalidArgument("profile", value=chosen,
+                                  choices=", ".join(sorted(profiles)) or "-")
+        profile = profiles[chosen]
+        settings.profile = chosen
+        settings.confirm_changes = bool(profile.get("confirm"))
+        config = {**config, **{k: v for k, v in profile.items() if k != "confirm"}}
     for name, default in (
         ("db", None),
         ("output", "table"),
@@ -136,6 +176,8 @@ def resolve(flags: Mapping[str, Any], environ: Mapping[str, str] = os.environ, *
         ("sqlite_synchronous", "full"),
     ):
         value, source = _choose(name, flags, environ, config, default)
+        if source == "config" and CONFIG_KEYS.get(name) in profile:
+            source = f"profile {chosen}"
         setattr(settings, name, value)
         settings.sources[name] = source
     if settings.operator is None:
@@ -158,9 +200,19 @@ def resolve(flags: Mapping[str, Any], environ: Mapping[str, str] = os.environ, *
     except (ZoneInfoNotFoundError, ValueError):
         raise InvalidArgument("tz", value=settings.tz) from None
     settings.lock_timeout = _lock_timeout(environ.get("ONENUMBER_LOCK_TIMEOUT"))
+    settings.statement_timeout = _seconds(environ.get("ONENUMBER_STATEMENT_TIMEOUT"),
+                                          STATEMENT_TIMEOUT_RANGE, "statement_timeout")
+    raw_fields = flags.get("fields")
+    if raw_fields is not None:
+        settings.fields = [f.strip() for f in str(raw_fields).split(",") if f.strip()]
+        if not settings.fields:
+            raise InvalidArgument("fields", value=raw_fields, choices="-")
+    settings.no_input = bool(flags.get("no_input"))
+    settings.no_pager = bool(flags.get("no_pager"))
     settings.quiet = bool(flags.get("quiet"))
     settings.debug = bool(flags.get("debug"))
-    no_color = bool(flags.get("no_color")) or "NO_COLOR" in environ
+    no_color = bool(flags.get("no_color")) or bool(environ.get("NO_COLOR"))  # no-color.org:
+    # set and not empty
     settings.color = stdout_tty and not no_color
     return settings
 
@@ -168,15 +220,20 @@ def resolve(flags: Mapping[str, Any], environ: Mapping[str, str] = os.environ, *
 def _lock_timeout(raw: str | None) -> float | None:
     """Seconds one attempt waits for an account's lock (env only; for batch jobs), within
     :data:`LOCK_TIMEOUT_RANGE` (PostgreSQL counts milliseconds, and 0 means no limit)."""
+    return _seconds(raw, LOCK_TIMEOUT_RANGE, "lock_timeout")
+
+
+def _seconds(raw: str | None, limits: tuple[float, float], name: str) -> float | None:
+    """A number of seconds from the environment, within ``limits`` (None when unset)."""
     if not raw:
         return None
-    low, high = LOCK_TIMEOUT_RANGE
+    low, high = limits
     try:
         seconds = float(raw)
     except ValueError:
         seconds = -1.0
     if not low <= seconds <= high:  # NaN fails both comparisons
-        raise InvalidArgument("lock_timeout", value=raw, low=low, high=high)
+        raise InvalidArgument(name, value=raw, low=low, high=high)
     return seconds
 
 

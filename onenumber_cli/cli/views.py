@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from onenumber_cli.cli.output import Column, Output
+from onenumber_cli.cli.output import Column, Output, wrap
 from onenumber_cli.domain.values import OPTION_FEE_JPY, REGISTRATION_FEE_JPY
 from onenumber_cli.i18n import t
 
@@ -25,6 +25,16 @@ DEVICE_COLUMNS = (
     Column("type", "field.type"),
     Column("imei", "field.imei"),
     Column("registered_at", "field.registered_at", "datetime"),
+)
+SEARCH_COLUMNS = (
+    Column("account", "field.account"),
+    Column("id", "field.id"),
+    Column("slot", "field.slot"),
+    Column("name", "field.name"),
+    Column("type", "field.type"),
+    Column("imei", "field.imei"),
+    Column("registered_at", "field.registered_at", "datetime"),
+    Column("unregistered_at", "field.unregistered_at", "datetime"),  # last: optional
 )
 STATUS_COLUMNS = (
     Column("account", "field.account"),
@@ -70,6 +80,8 @@ BATCH_COLUMNS = (
     Column("changed", "field.changed"),
     Column("error", "field.error"),
     Column("device_id", "field.device_id"),
+    Column("before", "field.before"),
+    Column("after", "field.after"),
 )
 AUDIT_COLUMNS = (
     Column("at", "field.at", "datetime"),
@@ -145,7 +157,7 @@ def show_status(out: Output, view: ContractView) -> None:
         return
     out.line()
     for note in status_notes(view):
-        out.line(note)
+        out.note(note)
 
 
 def status_notes(view: ContractView) -> list[str]:
@@ -168,6 +180,10 @@ def status_notes(view: ContractView) -> list[str]:
 
 
 def show_devices(out: Output, devices: Sequence[DeviceView]) -> None:
+    if out.settings.fields:  # --fields: the chosen columns of the records
+        out.records([{**d.to_dict(), "registered_at": out.display(d.registered_at, "date")}
+                     for d in devices], DEVICE_COLUMNS)
+        return
     if not devices:
         out.message(t("msg.no_devices"))
         return
@@ -194,6 +210,9 @@ def show_device(out: Output, device: DeviceView) -> None:
 
 
 def show_history(out: Output, events: Sequence[Any]) -> None:
+    if out.settings.fields:  # --fields: the chosen columns of the records
+        out.records([e.to_dict() for e in events], HISTORY_COLUMNS)
+        return
     if not events:
         out.message(t("msg.no_history"))
         return
@@ -215,6 +234,9 @@ def confirmation(out: Output, device: DeviceView) -> None:
         "",
     ]
     lines += [f" - {t(f'confirm.unregister.note{i}')}" for i in range(1, 6)]
+    width = out.stderr_width
+    if width is not None:  # the notes fit the terminal, wrapped between words
+        lines = [piece for line in lines for piece in wrap(line, width)]
     out.stderr.write("\n".join(lines) + "\n\n")
 
 
@@ -245,7 +267,9 @@ def show_result(out: Output, result: ChangeResult) -> None:
         text += " " + t("result.register.replaced", **params)
     if result.dry_run and result.changed:
         text = t("result.dry_run", text=text)
-    out.line(text)
+        if change := describe_change(result.before, result.after):
+            text += f" ({change})"  # what would change, from what
+    out.note(text)
 
 
 def audit_value(value: Any) -> str:
@@ -268,10 +292,42 @@ def audit_rows(records: Iterable[AuditView]) -> Iterator[dict[str, Any]]:
                "after": audit_value(record.after)}
 
 
+def describe_change(before: Any, after: Any) -> str:
+    """What a change did, from what, for people: ``BMW -> 愛車``, ``one-number ->
+    one-number+multi``, ``-> Watch (k3x9a2bc)`` for a registration, ``Watch (k3x9a2bc) ->``
+    for an unregistration."""
+    def device(snapshot: Any) -> str | None:
+        if isinstance(snapshot, dict) and "id" in snapshot and "name" in snapshot:
+            return f"{snapshot['name']} ({snapshot['id']})"
+        return None
+
+    if before is None and device(after):
+        return f"-> {device(after)}"
+    if after is None and device(before):
+        return f"{device(before)} ->"
+    old = before if isinstance(before, dict) else {}
+    new = after if isinstance(after, dict) else {}
+    parts = [f"{old.get(key, '-')} -> {new[key]}" for key in new
+             if not isinstance(new[key], dict | list) and old.get(key) != new[key]]
+    return ", ".join(parts)
+
+
+def batch_header() -> str:
+    """The header over :func:`batch_line`'s columns."""
+    from wcwidth import wcswidth
+
+    row, action = t("batch.header.row"), t("batch.header.action")
+    return (" " * max(6 - wcswidth(row), 0) + row + "  "
+            + action + " " * max(17 - wcswidth(action), 0) + "  "
+            + f"{t('batch.header.account')}  {t('batch.header.outcome')}")
+
+
 def batch_line(out: Output, result: RowResult) -> str:
     """One streamed line per batch row, for people."""
     if result.ok:
         outcome = t("batch.changed") if result.changed else t("batch.unchanged")
+        if result.changed and (change := describe_change(result.before, result.after)):
+            outcome = f"{outcome}: {change}"
     else:
         outcome = f"{t('label.error')}: {(result.error or {}).get('message', '')}"
     action, account = out.display(result.action), out.display(result.account)

@@ -108,3 +108,11 @@ def parse_time(raw: str, tz: tzinfo, *, now: datetime | None = None,
     if not allow_future and parsed > current + timedelta(minutes=1):
         raise InvalidTime("future", value=raw)
     return parsed
+
+
+def similar_accounts(wanted: str, candidates: list[str], n: int = 3) -> list[str]:
+    """The existing account ids nearest to a mistyped ``wanted`` (``demo-mult`` ->
+    ``demo-multi``), best first; none when nothing is close."""
+    import difflib
+
+    return difflib.get_close_matches(wanted, candidates, n=n, cutoff=0.75)

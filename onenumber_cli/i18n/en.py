@@ -36,6 +36,8 @@ MESSAGES: dict[str, str] = {
     "field.action": "Action",
     "field.changed": "Changed",
     "field.dry_run": "Dry run",
+    "field.profile": "Profile",
+    "field.confirm_changes": "every change is confirmed",
     "field.setting": "Setting",
     "field.value": "Value",
     "field.source": "Source",
@@ -86,6 +88,8 @@ MESSAGES: dict[str, str] = {
     "confirm.service_cancel": "Cancel One Number Service for {account}? This unregisters: "
                               "{devices}.",
     "prompt.proceed": "Proceed?",
+    "prompt.invalid": "Please answer y or n.",
+    "msg.interrupted": "Interrupted; nothing was changed.",
     # results of changing commands
     "result.dry_run": "Dry run, nothing written: {text}",
     "result.register.done": "Registered '{name}' (id {id}) in slot {slot} of {account}.",
@@ -124,6 +128,16 @@ MESSAGES: dict[str, str] = {
                              "ok ({changed} would change), {failed} failed.",
     "batch.summary.rolled_back": "batch {batch} (atomic): {failed} of {rows} rows failed, so "
                                  "nothing was written ({ok} ok, {changed} changed).",
+    "batch.progress": "batch",
+    "batch.more_failed": "... and {count} more failed rows: see the full report with -o csv "
+                         "(or -o jsonl), or re-run with > report.txt.",
+    "batch.header.row": "row",
+    "batch.header.action": "action",
+    "batch.header.account": "account",
+    "batch.header.outcome": "outcome",
+    "batch.stdin_terminal": "Reading the batch from the terminal: type CSV (a header row "
+                            "first) or JSON Lines, then Ctrl-D. Usually a file is given: "
+                            "onenumber batch apply FILE, or cmd | onenumber batch apply -",
     "batch.summary.interrupted": "batch {batch} interrupted after {rows} rows: {ok} applied "
                                  "({changed} changed), {failed} failed; the row in progress "
                                  "was not applied. Re-run the file to complete it.",
@@ -140,6 +154,8 @@ MESSAGES: dict[str, str] = {
                                     "are registered.",
     "check.invalid_name": "{account}: device {device} has a name that breaks the rules: "
                           "'{name}'.",
+    "check.type_key": "{account}: device {device} has a missing or stale search key for "
+                      "its type '{type}'.",
     "check.name_key": "{account}: device {device} has a stale comparison key for '{name}'.",
     "check.duplicate_name": "{account}: device {device} is named '{name}', the same as "
                             "'{other}'.",
@@ -157,8 +173,19 @@ MESSAGES: dict[str, str] = {
     "error.invalid_batch.unreadable": "The batch file {path} cannot be read: {detail}.",
     "hint.invalid_batch.unreadable": "Check the path and its permissions.",
     "error.invalid_batch.encoding": "Line {line} of the batch file is not UTF-8: {detail}.",
-    "hint.invalid_batch.encoding": "Save the file as UTF-8 (not Shift_JIS); nothing was "
+    "hint.invalid_batch.encoding": "A file saved by Excel is usually Shift_JIS: pass "
+                                   "--encoding cp932 (or save it as UTF-8). Nothing was "
                                    "changed.",
+    "error.invalid_batch.encoding_given": "Line {line} of the batch file is not {encoding}: "
+                                          "{detail}.",
+    "hint.invalid_batch.encoding_given": "Check --encoding (auto reads UTF-8, or what a byte "
+                                         "order mark says); nothing was changed.",
+    "error.invalid_batch.action_column": "The batch file has an action column, and --action "
+                                         "{action} gives every row an action.",
+    "hint.invalid_batch.action_column": "Leave out --action, or remove the action column; "
+                                        "nothing was changed.",
+    "error.invalid_argument.encoding": "Unknown encoding '{value}'.",
+    "hint.invalid_argument.encoding": "Choose one of: {choices}.",
     "error.invalid_batch.nul": "Line {line} of the batch file contains a NUL byte: it is not "
                                "a text file.",
     "hint.invalid_batch.nul": "Export the file again as UTF-8 text; nothing was changed.",
@@ -208,6 +235,15 @@ MESSAGES: dict[str, str] = {
     "hint.invalid_argument.output": "Choose one of: {choices}.",
     "error.invalid_argument.lang": "Unknown language '{value}'.",
     "hint.invalid_argument.lang": "Choose one of: {choices}.",
+    "error.invalid_argument.profile": "There is no profile '{value}' in the config file.",
+    "hint.invalid_argument.profile": "Profiles defined ([profiles.NAME]): {choices}.",
+    "error.invalid_argument.fields": "Unknown field '{value}' for --fields.",
+    "hint.invalid_argument.fields": "Choose among: {choices}.",
+    "msg.target": "Target: {target}",
+    "msg.target.profile": "profile {profile}, database {url}",
+    "msg.target.default": "database {url}",
+    "prompt.confirm_change": "Profile {profile} asks to confirm every change. Proceed?",
+    "prompt.device": "Device to unregister (id, IMEI or name; registered: {devices})",
     "error.invalid_argument.tz": "Unknown time zone '{value}'.",
     "hint.invalid_argument.tz": "Use an IANA name such as Asia/Tokyo or UTC.",
     "error.invalid_argument.lock_timeout": "Lock timeout {value} is not a number of seconds "
@@ -218,6 +254,9 @@ MESSAGES: dict[str, str] = {
     "error.account_not_found": "Account '{account}' was not found.",
     "hint.account_not_found": "Check the d-account ID (compared exactly), or create it with "
                               "onenumber service subscribe {account}.",
+    "error.account_not_found.similar": "Account '{account}' was not found.",
+    "hint.account_not_found.similar": "Did you mean: {similar}? (d-account IDs are compared "
+                                      "exactly)",
     "error.device_not_found": "No device '{device}' on account {account}.",
     "hint.device_not_found": "See the devices with: onenumber devices list {account}",
     "error.capacity_exceeded.one_number": "{account} already has {capacity} device registered, "
@@ -318,12 +357,15 @@ MESSAGES: dict[str, str] = {
                                              "credentials and that the database exists.",
     "error.database_unavailable.schema": "The database {url} does not have the expected "
                                          "tables: {detail}",
-    "hint.database_unavailable.schema": "Run: onenumber db upgrade",
+    "hint.database_unavailable.schema": "The database owner (the DBA, not an operator role) "
+                                        "must run: onenumber db upgrade.",
     "error.schema_mismatch.empty": "The database {url} has no onenumber schema.",
-    "hint.schema_mismatch.empty": "Run: onenumber db upgrade",
+    "hint.schema_mismatch.empty": "The database owner (the DBA, not an operator role) creates "
+                                  "it: onenumber db upgrade, then onenumber db grant.",
     "error.schema_mismatch.behind": "The database {url} is at schema revision {revision}; this "
                                     "program needs {head}.",
-    "hint.schema_mismatch.behind": "Run: onenumber db upgrade",
+    "hint.schema_mismatch.behind": "The database owner (the DBA, not an operator role) must "
+                                   "run: onenumber db upgrade, then onenumber db grant.",
     "error.schema_mismatch.ahead": "The database {url} is at schema revision {revision}, newer "
                                    "than this program knows ({head}).",
     "hint.schema_mismatch.ahead": "Upgrade onenumber to a newer version (onenumber db upgrade "
@@ -390,4 +432,96 @@ MESSAGES: dict[str, str] = {
                                                 "replaced while the tool was using it.",
     "hint.database_unavailable.file_replaced": "The last change was not saved. Restore the file "
                                                "(or point --db at the right one) and try again.",
+    # db grant (issue 15)
+    "msg.granted": "Granted on database {database}: {operator} may read, change contracts and "
+                   "devices and append history and audit; {reader} may read. Tables: {tables}. "
+                   "CONNECT is revoked from PUBLIC.",
+    "error.invalid_argument.grant_backend": "db grant is for PostgreSQL; a SQLite database has "
+                                            "no roles.",
+    "hint.invalid_argument.grant_backend": "Protect a SQLite file with its file mode (0600) "
+                                           "instead.",
+    "error.invalid_argument.role": "'{value}' is not a role name db grant accepts.",
+    "hint.invalid_argument.role": "Use a name of letters, digits, _, $ and - (at most 63), "
+                                  "as created with CREATE ROLE.",
+    "error.invalid_argument.same_roles": "The operator and the reader are the same role "
+                                         "({value}).",
+    "hint.invalid_argument.same_roles": "Create two roles: the reader must not be able to "
+                                        "change anything.",
+    "error.invalid_argument.role_missing": "There is no role '{value}' on this server.",
+    "hint.invalid_argument.role_missing": "As a superuser: CREATE ROLE {value} LOGIN; then set "
+                                          "its password with \\password {value} in psql (see "
+                                          "docs/postgres-roles.sql).",
+    "error.invalid_argument.role_superuser": "The role '{value}' is a superuser: no grant "
+                                             "could restrict it.",
+    "hint.invalid_argument.role_superuser": "Give operators and readers roles of their own, "
+                                            "without SUPERUSER.",
+    "error.invalid_argument.name_pattern": "'{value}' is not a name pattern.",
+    "hint.invalid_argument.name_pattern": "Give 1 to {max} characters of a name; * matches "
+                                          "any characters, ? one.",
+    # demo in a shared database (issue 15)
+    "msg.demo_removed": "Demo customers removed: {accounts} ({rows} rows).",
+    "msg.demo_absent": "No demo customers to remove ({accounts}).",
+    "error.confirmation_required.demo": "The database {url} holds {count} other accounts: it "
+                                        "looks like a real one, so no demo customers were "
+                                        "loaded into it.",
+    "hint.confirmation_required.demo": "Try the demo on your own database (omit --db), or pass "
+                                       "--force; onenumber demo --remove takes them out again "
+                                       "(on PostgreSQL, as the database owner).",
+    "error.database_unavailable.remove_denied": "The database {url} does not let this role "
+                                                "delete rows (operators and readers never may).",
+    "hint.database_unavailable.remove_denied": "Removing the demo customers is the database "
+                                               "owner's job: run onenumber demo --remove with "
+                                               "the owner's URL.",
+    # bounded waits (issue 15)
+    "error.invalid_argument.statement_timeout": "Statement timeout {value} is not a number of "
+                                                "seconds between {low} and {high}.",
+    "hint.invalid_argument.statement_timeout": "Set ONENUMBER_STATEMENT_TIMEOUT to e.g. 60 "
+                                               "(seconds), or unset it.",
+    "error.database_unavailable.statement_timeout": "A read on the database {url} took longer "
+                                                    "than the statement timeout: {detail}",
+    "hint.database_unavailable.statement_timeout": "Try again when the database is less busy, "
+                                                   "or allow more time with "
+                                                   "ONENUMBER_STATEMENT_TIMEOUT (seconds, "
+                                                   "default 60).",
+    "error.conflict.upgrade_lock": "The migration could not lock the tables within the lock "
+                                   "timeout (another session holds a lock): {detail}",
+    "hint.conflict.upgrade_lock": "Nothing was changed. Find the session in pg_stat_activity "
+                                  "(application_name names the tool and operator), let it "
+                                  "finish, then run db upgrade again; ONENUMBER_LOCK_TIMEOUT "
+                                  "sets the wait (seconds, default 3).",
+    # db backup (issue 15)
+    "msg.backed_up": "Backed up to {path}: {bytes} bytes, {accounts} accounts, integrity "
+                     "{integrity}.",
+    "error.invalid_argument.backup_backend": "db backup copies a SQLite database; this one is "
+                                             "not.",
+    "hint.invalid_argument.backup_backend": "On PostgreSQL use pg_dump -Fc -f FILE (as the "
+                                            "owner) and pg_restore to restore (see the README).",
+    "error.invalid_argument.backup_exists": "{path} exists already; db backup never overwrites "
+                                            "a file.",
+    "hint.invalid_argument.backup_exists": "Give a new file name, e.g. with the date in it.",
+    "error.invalid_argument.backup_target": "{path} cannot be created: {detail}",
+    "hint.invalid_argument.backup_target": "Check the directory and its permissions.",
+    "error.database_unavailable.backup_failed": "The database {url} could not be copied: "
+                                                "{detail}",
+    "hint.database_unavailable.backup_failed": "Nothing was kept of the copy. Check the disk "
+                                               "space and try again.",
+    "error.batch_not_found": "No batch {batch} in the audit log (or it changed nothing).",
+    "hint.batch_not_found": "Find the batch id with: onenumber audit --limit 20",
+    "error.irreversible.unregister": "Unregistering device {device} ({name}) of {account} "
+                                     "cannot be undone.",
+    "hint.irreversible.unregister": "Register it again as a new device if the customer "
+                                    "wants it back: onenumber devices register {account} "
+                                    "--type '{type}' --name '{name}'",
+    "error.irreversible.service_cancel": "Cancelling the service of {account} cannot be "
+                                         "undone.",
+    "hint.irreversible.service_cancel": "Subscribe again (onenumber service subscribe "
+                                        "{account}) and register the devices anew.",
+    "error.irreversible.replace": "The registration of {device} on {account} replaced "
+                                  "{removed}; that removal cannot be undone.",
+    "hint.irreversible.replace": "Register the replaced device again if the customer wants "
+                                 "it back, after unregistering {device}.",
+    "error.changed_since.rename": "Device {device} of {account} is now called '{current}', "
+                                  "not '{expected}' as the batch left it.",
+    "hint.changed_since.rename": "It was renamed after the batch; rename it by hand if it "
+                                 "should still go back.",
 }

@@ -41,6 +41,24 @@ HELP: dict[str, str] = {
     "Accounts across the database.": "データベース全体のアカウント。",
     "Batch support fixes from a file.": "ファイルによる一括修正。",
     "Configuration.": "設定。",
+    "Use the settings of [profiles.NAME] in the config file (env ONENUMBER_PROFILE).":
+        "設定ファイルの [profiles.NAME] の設定を使います（環境変数 ONENUMBER_PROFILE）。",
+    "Only these fields of each record, in this order (every output format).":
+        "各レコードのこれらの項目だけを、この順に出力します（すべての出力形式）。",
+    "Never prompt: what would be asked is refused instead.":
+        "確認や入力を求めません: 尋ねる必要がある操作は拒否します。",
+    "Do not page long output on a terminal.": "端末で長い出力をページャーに通しません。",
+    "Without DEVICE, on a terminal, the registered devices are listed and one is asked "
+    "for (never without a terminal, nor with --no-input).":
+        "DEVICE を省略すると、端末では登録中の端末を一覧表示して入力を求めます（端末でない"
+        "場合や --no-input のときは求めません）。",
+    "Device id, IMEI, or current name (an id always wins); asked for on a terminal when "
+    "left out.":
+        "端末ID、IMEI または現在の端末名（IDが優先）。省略すると端末では入力を求めます。",
+    "Show the help of the program or of a command.":
+        "プログラムまたはコマンドのヘルプを表示します。",
+    "The command to explain, e.g. devices unregister.":
+        "説明するコマンド（例: devices unregister）。",
     "Database schema.": "データベースのスキーマ。",
     "Accessory devices of an account.": "アカウントのアクセサリ端末。",
     "The Multi-device option (up to 5 devices).": "マルチデバイスオプション（最大5台）。",
@@ -49,6 +67,49 @@ HELP: dict[str, str] = {
     "List accounts (streams; use -o jsonl or csv for millions of rows).":
         "アカウントを一覧表示します（逐次出力。数百万件には -o jsonl か csv を使ってください）。",
     "Only this plan.": "このプランのみ。",
+    # batch revert
+    "The batch to undo (see onenumber audit).": "元に戻すバッチ（onenumber audit で確認）。",
+    "Undo a batch from its audit records, newest row first, as a new batch.":
+        "監査ログをもとに、バッチを新しい行から順に元に戻します（新しいバッチとして記録）。",
+    "Renames go back (only where the name is still the one the batch gave), registrations "
+    "are unregistered, option subscriptions and cancellations are swapped, new contracts "
+    "cancelled. Unregistrations, service cancellations and --replace registrations cannot "
+    "be undone: those rows fail with irreversible. Reverting twice changes nothing the "
+    "second time. Exit codes as batch apply.":
+        "名前の変更は元の名前に戻し（バッチが付けた名前のままの場合のみ）、登録は解除し、"
+        "オプションの申込と解約は入れ替え、新しい契約は解約します。登録の解除、サービスの"
+        "解約、--replace での登録は元に戻せないため irreversible で失敗します。2回目の実行"
+        "では何も変わりません。終了コードは batch apply と同じです。",
+    # batch apply --action / --encoding
+    "Give every row this action; the file may then be devices search output (id is the "
+    "device; columns the action does not use are ignored).":
+        "すべての行にこの操作を適用します。devices search の出力をそのまま使えます（id が端末。"
+        "操作に使わない列は無視します）。",
+    "The file's encoding (auto: a byte order mark decides, else UTF-8; Excel's CSV is cp932 "
+    "or utf-8-sig).":
+        "ファイルの文字コード（auto: バイト順マークがあればそれに従い、なければ UTF-8。"
+        "Excel の CSV は cp932 または utf-8-sig）。",
+    # devices search
+    "Find devices across all accounts (streams; filters combine with AND).":
+        "全アカウントの端末を検索します（順次出力。条件はすべて満たすものに絞り込み）。",
+    "Each result is a device object plus its account: the output of -o csv is a batch "
+    "file for batch apply --action (id is the device).":
+        "結果は端末とそのアカウントです。-o csv の出力はそのまま batch apply --action の"
+        "バッチファイルになります（id が端末）。",
+    "Devices of this type (compared as names are: case and width ignored).":
+        "この種類の端末（名前と同じく大文字小文字・全角半角を区別せずに比較）。",
+    "The name, case and width ignored; * and ? match any characters / one.":
+        "端末名（大文字小文字・全角半角を区別しない）。* は任意の文字列、? は任意の1文字。",
+    "The device with this IMEI (which account holds it).":
+        "この IMEI の端末（どのアカウントに登録されているか）。",
+    "Only accounts on this plan.": "このプランのアカウントのみ。",
+    "Only accounts in this state.": "この契約状態のアカウントのみ。",
+    "Registered at or after TIME.": "TIME 以降に登録された端末。",
+    "Registered before TIME.": "TIME より前に登録された端末。",
+    "Only accounts whose id starts so.": "ID がこの文字列で始まるアカウントのみ。",
+    "Devices no longer registered too (with unregistered_at).":
+        "登録を解除した端末も含めます（unregistered_at 付き）。",
+    "At most N devices.": "最大 N 台。",
     "Only this state.": "この契約状態のみ。",
     "Show the audit log of changes, newest first (reads are not audited).":
         "変更の監査ログを新しい順に表示します（参照は記録されません）。",
@@ -121,4 +182,34 @@ HELP: dict[str, str] = {
     "Subscribe with the Multi-device option.": "マルチデバイスオプション付きで契約します。",
     "Show a customer's contract: plan, state, registered count and every slot.":
         "お客さまの契約情報を表示します: ご契約プラン、契約状態、登録台数、すべての枠。",
+    # issue 15: team deployment (db grant, db backup, db current, demo)
+    "A health check: exit 6 (schema_mismatch) when the schema is not this program's, after "
+    "the report.":
+        "ヘルスチェックです: スキーマがこのプログラムのものでない場合は、結果を表示した後に"
+        "終了コード 6（schema_mismatch）で終了します。",
+    "Delete the demo accounts and all their rows (history and audit included); nothing else.":
+        "デモのアカウントとそのすべての行（登録履歴と監査ログを含む）を削除します。"
+        "ほかは削除しません。",
+    "Load them even into a database that holds other accounts.":
+        "ほかのアカウントがあるデータベースにも登録します。",
+    "PostgreSQL: give the operator and reader roles exactly their privileges.":
+        "PostgreSQL: オペレーター用と参照用のロールに、必要な権限だけを付与します。",
+    "PostgreSQL: use pg_dump -Fc and pg_restore (see the README).":
+        "PostgreSQL では pg_dump -Fc と pg_restore を使います（README を参照）。",
+    "Read-only role (dashboards, CI smoke checks).":
+        "参照専用のロール（ダッシュボード、CI のスモークチェック）。",
+    "Refused on a database that holds other accounts unless --force; --remove takes them "
+    "out again (on PostgreSQL, as the database owner).":
+        "ほかのアカウントがあるデータベースでは、--force がなければ拒否します。"
+        "--remove で削除できます（PostgreSQL ではデータベースの所有者が実行）。",
+    "Role of the operators: read, change contracts and devices, append history and audit.":
+        "オペレーターのロール: 参照、契約と機器の変更、登録履歴と監査ログの追記。",
+    "Run as the database owner after db upgrade (again after every upgrade; re-runnable). "
+    "Also revokes CONNECT on the database from PUBLIC.":
+        "db upgrade の後にデータベースの所有者が実行します（更新のたびに再実行。"
+        "何度実行しても同じ結果）。データベースへの CONNECT 権限を PUBLIC から取り消します。",
+    "SQLite: a consistent copy of the database, while operators keep working.":
+        "SQLite: オペレーターが作業中でも、データベースの一貫したコピーを作成します。",
+    "The new file (never overwritten); mode 0600.":
+        "新しいファイル（上書きはしません）。モード 0600。",
 }

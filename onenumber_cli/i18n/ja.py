@@ -39,6 +39,8 @@ MESSAGES: dict[str, str] = {
     "field.action": "操作",
     "field.changed": "変更",
     "field.dry_run": "ドライラン",
+    "field.profile": "プロファイル",
+    "field.confirm_changes": "すべての変更を確認します",
     "field.setting": "設定",
     "field.value": "値",
     "field.source": "設定元",
@@ -89,6 +91,8 @@ MESSAGES: dict[str, str] = {
     "confirm.service_cancel": "{account} のワンナンバーサービスを解約しますか？次の端末の登録を"
                               "解除します: {devices}",
     "prompt.proceed": "実行しますか？",
+    "prompt.invalid": "y（はい）か n（いいえ）で答えてください。",
+    "msg.interrupted": "中断しました。何も変更していません。",
     # 変更コマンドの結果
     "result.dry_run": "ドライラン（書き込みなし）: {text}",
     "result.register.done": "{account} の枠{slot}に「{name}」(ID {id}) を登録しました。",
@@ -127,6 +131,17 @@ MESSAGES: dict[str, str] = {
                              "（変更予定 {changed}）、失敗 {failed}。",
     "batch.summary.rolled_back": "バッチ {batch}（一括トランザクション）: {rows} 行中 {failed} 行が"
                                  "失敗したため、何も書き込んでいません（成功 {ok}、変更 {changed}）。",
+    "batch.progress": "一括処理",
+    "batch.more_failed": "…ほかに失敗した行が {count} 行あります。すべての結果は -o csv（または "
+                         "-o jsonl）で表示するか、> report.txt に保存してください。",
+    "batch.header.row": "行",
+    "batch.header.action": "操作",
+    "batch.header.account": "dアカウント",
+    "batch.header.outcome": "結果",
+    "batch.stdin_terminal": "端末から一括処理の内容を読み込みます: CSV（先頭に見出し行）または "
+                            "JSON Lines を入力し、Ctrl-D で終えてください。通常はファイルを"
+                            "指定します: onenumber batch apply FILE、または cmd | onenumber "
+                            "batch apply -",
     "batch.summary.interrupted": "バッチ {batch} は {rows} 行で中断しました: 適用 {ok}（変更 "
                                  "{changed}）、失敗 {failed}。処理中の行は適用していません。"
                                  "完了するにはファイルを再実行してください。",
@@ -142,6 +157,7 @@ MESSAGES: dict[str, str] = {
     "check.cancelled_with_devices": "{account}: 解約済みの契約に {count} 台の端末が登録されて"
                                     "います。",
     "check.invalid_name": "{account}: 端末 {device} の端末名「{name}」が規則に合いません。",
+    "check.type_key": "{account}: 端末 {device} の種類「{type}」の検索キーがないか古いままです。",
     "check.name_key": "{account}: 端末 {device} の「{name}」の比較キーが古いままです。",
     "check.duplicate_name": "{account}: 端末 {device} の端末名「{name}」が「{other}」と同じ"
                             "です。",
@@ -157,8 +173,13 @@ MESSAGES: dict[str, str] = {
     "error.invalid_batch.unreadable": "バッチファイル {path} を読めません: {detail}",
     "hint.invalid_batch.unreadable": "パスと権限を確認してください。",
     "error.invalid_batch.encoding": "バッチファイルの {line} 行目が UTF-8 ではありません: {detail}",
-    "hint.invalid_batch.encoding": "ファイルを（Shift_JIS ではなく）UTF-8 で保存してください。"
-                                   "何も変更していません。",
+    "hint.invalid_batch.encoding": "Excel で保存したファイルは通常 Shift_JIS です。--encoding cp932 を指定するか、UTF-8 で保存してください。何も変更していません。",
+    "error.invalid_batch.encoding_given": "バッチファイルの {line} 行目が {encoding} ではありません: {detail}",
+    "hint.invalid_batch.encoding_given": "--encoding を確認してください（auto は UTF-8、またはバイト順マークが示す符号化で読みます）。何も変更していません。",
+    "error.invalid_batch.action_column": "バッチファイルに action 列がありますが、--action {action} ですべての行の操作が指定されています。",
+    "hint.invalid_batch.action_column": "--action を外すか、action 列を削除してください。何も変更していません。",
+    "error.invalid_argument.encoding": "文字コード「{value}」は使えません。",
+    "hint.invalid_argument.encoding": "次のいずれかを指定してください: {choices}",
     "error.invalid_batch.nul": "バッチファイルの {line} 行目に NUL バイトがあります。テキスト"
                                "ファイルではありません。",
     "hint.invalid_batch.nul": "UTF-8 のテキストとして出力し直してください。何も変更していません。",
@@ -206,6 +227,15 @@ MESSAGES: dict[str, str] = {
     "hint.invalid_argument.output": "次のいずれかを指定してください: {choices}",
     "error.invalid_argument.lang": "言語「{value}」は使えません。",
     "hint.invalid_argument.lang": "次のいずれかを指定してください: {choices}",
+    "error.invalid_argument.profile": "設定ファイルにプロファイル「{value}」はありません。",
+    "hint.invalid_argument.profile": "定義済みのプロファイル（[profiles.NAME]）: {choices}",
+    "error.invalid_argument.fields": "--fields の項目「{value}」は不明です。",
+    "hint.invalid_argument.fields": "次から選んでください: {choices}",
+    "msg.target": "対象: {target}",
+    "msg.target.profile": "プロファイル {profile}、データベース {url}",
+    "msg.target.default": "データベース {url}",
+    "prompt.confirm_change": "プロファイル {profile} ではすべての変更に確認が必要です。実行しますか？",
+    "prompt.device": "登録を解除する端末（ID、IMEI または端末名。登録中: {devices}）",
     "error.invalid_argument.tz": "タイムゾーン「{value}」は不明です。",
     "hint.invalid_argument.tz": "Asia/Tokyo や UTC などの IANA 名で指定してください。",
     "error.invalid_argument.lock_timeout": "ロック待ち時間 {value} は {low}〜{high} 秒の数値ではありません。",
@@ -215,6 +245,8 @@ MESSAGES: dict[str, str] = {
     "error.account_not_found": "アカウント「{account}」は見つかりません。",
     "hint.account_not_found": "dアカウントID（完全一致）を確認するか、onenumber service "
                               "subscribe {account} で作成してください。",
+    "error.account_not_found.similar": "アカウント「{account}」は見つかりません。",
+    "hint.account_not_found.similar": "もしかして: {similar}（dアカウントIDは完全一致で比較します）",
     "error.device_not_found": "{account} に端末「{device}」はありません。",
     "hint.device_not_found": "端末の一覧: onenumber devices list {account}",
     "error.capacity_exceeded.one_number": "{account} はすでに {capacity} 台登録されており、"
@@ -310,12 +342,15 @@ MESSAGES: dict[str, str] = {
                                              "有無を確認してください。",
     "error.database_unavailable.schema": "データベース {url} に想定したテーブルがありません: "
                                          "{detail}",
-    "hint.database_unavailable.schema": "実行してください: onenumber db upgrade",
+    "hint.database_unavailable.schema": "データベースの所有者（DBA。オペレーターのロールではできません）が "
+                                        "onenumber db upgrade を実行してください。",
     "error.schema_mismatch.empty": "データベース {url} に onenumber のスキーマがありません。",
-    "hint.schema_mismatch.empty": "実行してください: onenumber db upgrade",
+    "hint.schema_mismatch.empty": "データベースの所有者（DBA。オペレーターのロールではできません）が "
+                                  "onenumber db upgrade と onenumber db grant を実行してください。",
     "error.schema_mismatch.behind": "データベース {url} のスキーマはリビジョン {revision} です。"
                                     "このプログラムには {head} が必要です。",
-    "hint.schema_mismatch.behind": "実行してください: onenumber db upgrade",
+    "hint.schema_mismatch.behind": "データベースの所有者（DBA。オペレーターのロールではできません）が "
+                                   "onenumber db upgrade と onenumber db grant を実行してください。",
     "error.schema_mismatch.ahead": "データベース {url} のスキーマはリビジョン {revision} で、"
                                    "このプログラム（{head}）より新しいものです。",
     "hint.schema_mismatch.ahead": "onenumber を新しい版に更新してください（onenumber db "
@@ -352,4 +387,52 @@ MESSAGES: dict[str, str] = {
     "hint.database_unavailable.lost_at_commit": "変更が保存されたかどうかは不明です。再実行する前に onenumber audit または onenumber status で確認してください。",
     "error.database_unavailable.file_replaced": "使用中にデータベースファイル {url} が削除または置き換えられました。",
     "hint.database_unavailable.file_replaced": "最後の変更は保存されていません。ファイルを戻す（または --db で正しいファイルを指定する）と、もう一度実行できます。",
+    # db grant (issue 15)
+    "msg.granted": "データベース {database} に権限を付与しました: {operator} は参照、契約と機器の変更、履歴と監査ログの追記ができます。{reader} は参照のみです。テーブル: {tables}。PUBLIC の CONNECT 権限は取り消しました。",
+    "error.invalid_argument.grant_backend": "db grant は PostgreSQL 用です。SQLite のデータベースにはロールがありません。",
+    "hint.invalid_argument.grant_backend": "SQLite のファイルはファイルモード（0600）で保護してください。",
+    "error.invalid_argument.role": "'{value}' は db grant で使えるロール名ではありません。",
+    "hint.invalid_argument.role": "CREATE ROLE で作成した、英数字・_・$・- からなる 63 文字以内の名前を指定してください。",
+    "error.invalid_argument.same_roles": "オペレーターと参照用が同じロール（{value}）です。",
+    "hint.invalid_argument.same_roles": "ロールを 2 つ作成してください。参照用ロールは何も変更できない必要があります。",
+    "error.invalid_argument.role_missing": "このサーバーにロール '{value}' はありません。",
+    "hint.invalid_argument.role_missing": "スーパーユーザーで CREATE ROLE {value} LOGIN; を実行し、psql の \\password {value} でパスワードを設定してください（docs/postgres-roles.sql を参照）。",
+    "error.invalid_argument.role_superuser": "ロール '{value}' はスーパーユーザーのため、権限で制限できません。",
+    "hint.invalid_argument.role_superuser": "オペレーターと参照用には SUPERUSER でない専用のロールを使ってください。",
+    "error.invalid_argument.name_pattern": "「{value}」は名前のパターンとして使えません。",
+    "hint.invalid_argument.name_pattern": "名前の1〜{max}文字で指定してください（* は任意の文字列、? は任意の1文字）。",
+    # demo in a shared database (issue 15)
+    "msg.demo_removed": "デモのお客さまを削除しました: {accounts}（{rows} 行）",
+    "msg.demo_absent": "削除するデモのお客さまはいません（{accounts}）。",
+    "error.confirmation_required.demo": "データベース {url} にはほかのアカウントが {count} 件あります。本番のデータベースと思われるため、デモのお客さまは登録しませんでした。",
+    "hint.confirmation_required.demo": "デモは自分用のデータベース（--db なし）で試すか、--force を付けてください。onenumber demo --remove で削除できます（PostgreSQL ではデータベースの所有者が実行）。",
+    "error.database_unavailable.remove_denied": "データベース {url} では、このロールは行を削除できません（オペレーターと参照用のロールは削除できません）。",
+    "hint.database_unavailable.remove_denied": "デモのお客さまの削除はデータベースの所有者が行います。所有者の URL で onenumber demo --remove を実行してください。",
+    # bounded waits (issue 15)
+    "error.invalid_argument.statement_timeout": "ステートメントのタイムアウト {value} は {low} 〜 {high} 秒の数値ではありません。",
+    "hint.invalid_argument.statement_timeout": "ONENUMBER_STATEMENT_TIMEOUT に 60 などの秒数を設定するか、設定を外してください。",
+    "error.database_unavailable.statement_timeout": "データベース {url} の読み取りがステートメントのタイムアウトを超えました: {detail}",
+    "hint.database_unavailable.statement_timeout": "データベースが空いてから再実行するか、ONENUMBER_STATEMENT_TIMEOUT（秒、既定 60）で時間を延ばしてください。",
+    "error.conflict.upgrade_lock": "ロックのタイムアウト内にマイグレーションがテーブルをロックできませんでした（別のセッションがロック中）: {detail}",
+    "hint.conflict.upgrade_lock": "何も変更していません。pg_stat_activity でそのセッションを探し（application_name にツール名とオペレーター名が出ます）、終わってから db upgrade を再実行してください。待ち時間は ONENUMBER_LOCK_TIMEOUT（秒、既定 3）で設定できます。",
+    # db backup (issue 15)
+    "msg.backed_up": "{path} にバックアップしました: {bytes} バイト、アカウント {accounts} 件、整合性 {integrity}。",
+    "error.invalid_argument.backup_backend": "db backup は SQLite のデータベースをコピーするコマンドです。このデータベースは SQLite ではありません。",
+    "hint.invalid_argument.backup_backend": "PostgreSQL では pg_dump -Fc -f FILE（所有者で実行）を使い、pg_restore で復元してください（README を参照）。",
+    "error.invalid_argument.backup_exists": "{path} は既にあります。db backup はファイルを上書きしません。",
+    "hint.invalid_argument.backup_exists": "日付を入れるなどして、新しいファイル名を指定してください。",
+    "error.invalid_argument.backup_target": "{path} を作成できません: {detail}",
+    "hint.invalid_argument.backup_target": "ディレクトリと権限を確認してください。",
+    "error.database_unavailable.backup_failed": "データベース {url} をコピーできませんでした: {detail}",
+    "hint.database_unavailable.backup_failed": "コピーは残していません。ディスクの空き容量を確認して再実行してください。",
+    "error.batch_not_found": "監査ログにバッチ {batch} がありません（または何も変更していません）。",
+    "hint.batch_not_found": "バッチ ID の確認: onenumber audit --limit 20",
+    "error.irreversible.unregister": "{account} の端末 {device}（{name}）の登録の解除は元に戻せません。",
+    "hint.irreversible.unregister": "お客さまが必要な場合は新しい端末として登録し直してください: onenumber devices register {account} --type '{type}' --name '{name}'",
+    "error.irreversible.service_cancel": "{account} のサービスの解約は元に戻せません。",
+    "hint.irreversible.service_cancel": "もう一度申し込み（onenumber service subscribe {account}）、端末を登録し直してください。",
+    "error.irreversible.replace": "{account} の {device} の登録で {removed} を置き換えました。この登録の解除は元に戻せません。",
+    "hint.irreversible.replace": "お客さまが必要な場合は、{device} の登録を解除してから置き換えた端末を登録し直してください。",
+    "error.changed_since.rename": "{account} の端末 {device} の名前は現在「{current}」で、バッチが変更した「{expected}」ではありません。",
+    "hint.changed_since.rename": "バッチの後に名前が変更されています。戻す必要があれば手作業で変更してください。",
 }

@@ -40,12 +40,17 @@ T = TypeVar("T")
 
 LOCK_TIMEOUT_SECONDS = 3.0  # how long one attempt waits for the account's lock
 LOCK_TIMEOUT_RANGE = (0.01, 600.0)  # seconds; PostgreSQL would read 0 ms as "no limit"
+# PostgreSQL, reads only: how long one statement may run (a report on a huge database
+# may need more: ONENUMBER_STATEMENT_TIMEOUT); reads wait for a lock LOCK_TIMEOUT_SECONDS.
+STATEMENT_TIMEOUT_SECONDS = 60.0
+STATEMENT_TIMEOUT_RANGE = (0.1, 86400.0)
 MAX_ATTEMPTS = 4  # attempts per transaction before reporting a conflict
 RECONNECT_BACKOFF = 0.25  # seconds before the first new connection after a lost one
 SYNCHRONOUS_MODES = ("full", "normal")  # SQLite: full = one fsync a commit (durable)
 _SECRET_QUERY_KEYS = ("password", "sslpassword")  # libpq options that carry secrets
 _RETRY_SQLSTATES = {"40001", "40P01", "55P03"}  # serialization, deadlock, lock not available
 _UNIQUE_VIOLATION = "23505"
+_STATEMENT_TIMEOUT = "57014"  # query_canceled: statement_timeout (or a cancel request)
 _UNAVAILABLE_SQLSTATE_CLASSES = ("08", "28", "3D", "57", "53")
 _SQLITE_RETRY_MESSAGES = ("database is locked", "database table is locked")
 
@@ -112,6 +117,14 @@ def validate_lock_timeout(seconds: float) -> float:
     return seconds
 
 
+def validate_statement_timeout(seconds: float) -> float:
+    """Seconds one read statement may run, within :data:`STATEMENT_TIMEOUT_RANGE`."""
+    low, high = STATEMENT_TIMEOUT_RANGE
+    if not low <= seconds <= high:  # NaN fails both comparisons
+        raise InvalidArgument("statement_timeout", value=seconds, low=low, high=high)
+    return seconds
+
+
 def sqlite_path(url: URL) -> Path | None:
     """The file behind a SQLite URL, or None for in-memory and non-SQLite URLs."""
     if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:"):
@@ -171,11 +184,24 @@ def logging_sql() -> bool:
     return logging.getLogger(SQL_LOGGER).isEnabledFor(logging.INFO)
 
 
+APPLICATION_NAME_BYTES = 63  # PostgreSQL keeps NAMEDATALEN - 1 bytes of application_name
+
+
+def application_name(operator: str | None = None) -> str:
+    """``onenumber/OPERATOR``: what ``pg_stat_activity`` shows a DBA for this session.
+    ASCII only (PostgreSQL turns anything else into ``?``), at most 63 bytes."""
+    name = "onenumber" if not operator else f"onenumber/{operator}"
+    safe = "".join(c if " " <= c <= "~" else "?" for c in name)
+    return safe[:APPLICATION_NAME_BYTES]
+
+
 def make_engine(url: URL, *, echo: bool = False,
                 lock_timeout: float = LOCK_TIMEOUT_SECONDS,
-                synchronous: str = "full") -> Engine:
+                synchronous: str = "full", operator: str | None = None,
+                statement_timeout: float = STATEMENT_TIMEOUT_SECONDS) -> Engine:
     backend = url.get_backend_name()
     validate_lock_timeout(lock_timeout)
+    validate_statement_timeout(statement_timeout)
     if synchronous not in SYNCHRONOUS_MODES:
         raise InvalidArgument("synchronous", value=synchronous,
                               choices=", ".join(SYNCHRONOUS_MODES))
@@ -191,10 +217,11 @@ def make_engine(url: URL, *, echo: bool = False,
         else:
             arguments: dict[str, Any] = {"connect_timeout": 5}
             if "application_name" not in url.query:  # the URL's own name wins
-                arguments["application_name"] = "onenumber"
+                arguments["application_name"] = application_name(operator)
             # pre_ping: a connection the server dropped while pooled is replaced, not used
             engine = create_engine(url, connect_args=arguments, pool_pre_ping=True)
-            event.listen(engine, "begin", partial(_postgres_on_begin, lock_timeout))
+            event.listen(engine, "begin", partial(_postgres_on_begin, lock_timeout,
+                                                  statement_timeout))
     except (NoSuchModuleError, ModuleNotFoundError) as exc:
         raise DatabaseUnavailable("driver", url=masked(url), detail=str(exc)) from None
     return engine
@@ -249,10 +276,34 @@ _WRITE_SETTINGS = ("SELECT set_config('lock_timeout', %(lock_timeout)s, true), "
                    "set_config('synchronous_commit', 'on', true)")
 
 
-def _postgres_on_begin(lock_timeout: float, conn: Connection) -> None:
-    if conn.get_execution_options().get("onenumber_write", False):
-        milliseconds = max(1, round(lock_timeout * 1000))
-        conn.exec_driver_sql(_WRITE_SETTINGS, {"lock_timeout": f"{milliseconds}ms"})
+# Reads: bounded waits, so ``status`` behind a held lock (a migration, a long change)
+# answers within the lock timeout instead of queueing without end.
+_READ_SETTINGS = ("SELECT set_config('lock_timeout', %(lock_timeout)s, true), "
+                  "set_config('statement_timeout', %(statement_timeout)s, true)")
+# Migrations: a bounded wait for their (exclusive) locks, since every operator queues
+# behind a migration that waits; no statement timeout (a migration may take long).
+_UPGRADE_SETTINGS = ("SELECT set_config('lock_timeout', %(lock_timeout)s, true), "
+                     "set_config('statement_timeout', '0', true)")
+UPGRADE = "onenumber_upgrade"  # execution option of the migration transaction
+
+
+def _milliseconds(seconds: float) -> str:
+    return f"{max(1, round(seconds * 1000))}ms"
+
+
+def _postgres_on_begin(lock_timeout: float, statement_timeout: float,
+                       conn: Connection) -> None:
+    """Every transaction's bounds, set for that transaction only (``set_config(..., true)``,
+    so a pooled connection keeps no setting)."""
+    options = conn.get_execution_options()
+    if options.get("onenumber_write", False):
+        conn.exec_driver_sql(_WRITE_SETTINGS, {"lock_timeout": _milliseconds(lock_timeout)})
+    elif options.get(UPGRADE, False):
+        conn.exec_driver_sql(_UPGRADE_SETTINGS, {"lock_timeout": _milliseconds(lock_timeout)})
+    else:
+        conn.exec_driver_sql(_READ_SETTINGS, {
+            "lock_timeout": _milliseconds(lock_timeout),
+            "statement_timeout": _milliseconds(statement_timeout)})
 
 
 def _sqlstate(exc: DBAPIError) -> str | None:
@@ -274,6 +325,9 @@ def classify(exc: DBAPIError, url: URL) -> OneNumberError | _Retry:
         return _Lost(text)
     if state in _RETRY_SQLSTATES or any(m in text for m in _SQLITE_RETRY_MESSAGES):
         return _Retry(text)
+    if state == _STATEMENT_TIMEOUT:
+        return DatabaseUnavailable("statement_timeout", url=masked(url),
+                                   detail=_first_line(text, url))
     if state == "42501" or "readonly database" in text:
         return DatabaseUnavailable("read_only", url=masked(url))
     if state is None or state.startswith(_UNAVAILABLE_SQLSTATE_CLASSES) or "disk" in text:
@@ -295,10 +349,13 @@ class Database:
     """One database: an engine plus transactions with the project's locking and retries."""
 
     def __init__(self, url: URL, *, echo: bool = False,
-                 lock_timeout: float = LOCK_TIMEOUT_SECONDS, synchronous: str = "full") -> None:
+                 lock_timeout: float = LOCK_TIMEOUT_SECONDS, synchronous: str = "full",
+                 operator: str | None = None,
+                 statement_timeout: float = STATEMENT_TIMEOUT_SECONDS) -> None:
         self.url = url
         self.engine = make_engine(url, echo=echo, lock_timeout=lock_timeout,
-                                  synchronous=synchronous)
+                                  synchronous=synchronous, operator=operator,
+                                  statement_timeout=statement_timeout)
         self._writer = self.engine.execution_options(onenumber_write=True)
         self.path = sqlite_path(url)
 

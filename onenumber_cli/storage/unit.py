@@ -67,6 +67,7 @@ class DeviceRow:
     imei: str | None
     registered_at: datetime
     unregistered_at: datetime | None = None
+    type_key: str | None = None  # the type folded as names are, for devices search
 
 
 # Loading selects the columns in these orders, so rows build the dataclasses positionally.
@@ -90,7 +91,7 @@ def _adding(table: Table, columns: tuple[str, ...]) -> Statement:
 
 _HISTORY_FIELDS = ("account", "event", "at", "device_id", "name", "type", "imei")
 _AUDIT_FIELDS = ("at", "operator", "action", "account", "device_id", "before", "after",
-                 "batch_id")
+                 "batch_id", "reverts")
 _INSERT_CONTRACT = _adding(_CONTRACTS, CONTRACT_FIELDS)
 _UPDATE_CONTRACT = _changing(_CONTRACTS, "account", _CONTRACT_CHANGES)
 _INSERT_DEVICE = _adding(_DEVICES, DEVICE_FIELDS)
@@ -107,6 +108,7 @@ _DEVICE_COLUMNS = [_DEVICES.c[name] for name in DEVICE_FIELDS]
 _ONE: BindParameter[str] = bindparam("account")
 _REGISTERED = select(*_DEVICE_COLUMNS).where(_DEVICES.c.slot.is_not(None))
 LOAD_SIZE = 500
+_INSUFFICIENT_PRIVILEGE = "42501"  # PostgreSQL: a role that may not write
 
 
 @cache
@@ -134,6 +136,7 @@ def _loading(one: bool, lock: bool) -> tuple[Statement, Statement]:
 _DEVICE_BY_ID = select(*_DEVICE_COLUMNS).where(_DEVICES.c.account == _ONE,
                                                _DEVICES.c.id == bindparam("id"))
 _ID_TAKEN = select(_DEVICES.c.id).where(_DEVICES.c.id == bindparam("id"))
+_REVERTED = select(_AUDIT.c.seq).where(_AUDIT.c.reverts == bindparam("reverts"))
 
 
 class _Prepared:
@@ -218,11 +221,19 @@ class Tx:
     transaction already holds are answered from memory, so they see its own changes.
 
     With ``lock=False`` it only reads (no ``FOR UPDATE``, which a read-only role may not
-    use): the commands that show an account share the loading code of the changes."""
+    use): the commands that show an account share the loading code of the changes.
 
-    def __init__(self, connection: Connection, *, lock: bool = True) -> None:
+    With ``dry_run`` (rolled back at the end) it takes no row locks either, and a role
+    that may not write (PostgreSQL's reader) still gets every rule decided: the first
+    flush refused for lack of privilege is undone (a savepoint) and from then on the
+    changes stay in memory only, where every later read of them is answered."""
+
+    def __init__(self, connection: Connection, *, lock: bool = True,
+                 dry_run: bool = False) -> None:
         self._connection = connection
-        self._lock = lock
+        self._lock = lock and not dry_run
+        self._dry_run = dry_run
+        self._memory_only = False  # a dry run by a role that may not write
         self._dialect = connection.dialect
         self._prepared = _PREPARED.setdefault(self._dialect, {})
         self._echo = logging_sql()
@@ -234,6 +245,11 @@ class Tx:
 
     # --- statements --------------------------------------------------------------------
 
+
+    @property
+    def connection(self) -> Connection:
+        """The connection this transaction runs on (for reads beside the working set)."""
+        return self._connection
     def _prepare(self, statement: Statement) -> _Prepared:
         prepared = self._prepared.get(statement)
         if prepared is None:
@@ -342,6 +358,10 @@ class Tx:
                     not self._select(_ID_TAKEN, {"id": candidate}):
                 return candidate
 
+    def reverted(self, key: str) -> bool:
+        """Whether a revert already undid the audit record ``key`` (``BATCH_ID:SEQ``)."""
+        return bool(self._select(_REVERTED, {"reverts": key}))
+
     # --- changing ----------------------------------------------------------------------
 
     def add_account(self, contract: ContractRow) -> Account:
@@ -394,6 +414,29 @@ class Tx:
     def flush(self) -> None:
         """Write everything recorded so far: table by table, each in the order of the
         changes, consecutive statements of one shape as one executemany."""
+        if self._memory_only:
+            self._discard()
+            return
+        if not (self._dry_run and self._dialect.name == "postgresql"):
+            self._flush()
+            return
+        self._connection.exec_driver_sql("SAVEPOINT onenumber_dry_run")
+        try:
+            self._flush()
+        except DBAPIError as exc:
+            if getattr(exc.orig, "sqlstate", None) != _INSUFFICIENT_PRIVILEGE:
+                raise
+            self._connection.exec_driver_sql("ROLLBACK TO SAVEPOINT onenumber_dry_run")
+            self._memory_only = True
+            self._discard()
+            return
+        self._connection.exec_driver_sql("RELEASE SAVEPOINT onenumber_dry_run")
+
+    def _discard(self) -> None:
+        for writes in self._writes.values():
+            writes.clear()
+
+    def _flush(self) -> None:
         for writes in self._writes.values():
             start = 0
             while start < len(writes):
@@ -410,6 +453,8 @@ class Tx:
         after :meth:`flush`: reading them again then sees this transaction's writes (and
         the locks are held until it ends)."""
         assert not any(self._writes.values()), "forget() before flush() would lose writes"
+        if self._memory_only:  # the rows in memory are the only record of the changes
+            return
         self._accounts.clear()
         self._devices.clear()
 

@@ -60,8 +60,11 @@ def test_stdin_jsonl_and_table_output(demo_cli: Invoke) -> None:
     ])
     result = demo_cli("batch", "apply", "-", input=lines + "\n")
     assert result.exit_code == 0, result.stderr
-    assert result.stdout.splitlines()[1].split() == ["2", "unregister", "demo-multi", "ok,",
-                                                     "changed"]
+    first, second = result.stdout.splitlines()[:2]
+    assert first.split()[:5] == ["1", "rename", "demo-multi", "ok,", "changed:"]
+    assert first.endswith("BMW -> Car")  # what changed, from what
+    assert second.split()[:5] == ["2", "unregister", "demo-multi", "ok,", "changed:"]
+    assert second.endswith(") ->")  # Car (id) ->: the device is gone
 
 
 def test_an_unusable_file_exits_2_naming_the_line_and_changes_nothing(

@@ -9,6 +9,7 @@ import json
 import pytest
 
 from onenumber_cli.cli import console
+from onenumber_cli.storage.revision import HEAD_REVISION
 from tests.cli.conftest import Invoke
 
 
@@ -264,7 +265,7 @@ def test_an_unexpected_error_shows_no_traceback_unless_debug(
 
 def test_db_commands_report_the_schema(cli: Invoke, db_url: str) -> None:
     current = as_json(cli("db", "current", "-o", "json").stdout)
-    assert current["current"] is True and current["revision"] == "0001"  # type: ignore
+    assert current["current"] is True and current["revision"] == HEAD_REVISION  # type: ignore
     upgraded = as_json(cli("db", "upgrade", "-o", "json").stdout)
     assert upgraded["changed"] is False  # type: ignore[index]
 
@@ -312,3 +313,52 @@ def test_a_schema_ahead_of_the_program_exits_6_and_says_what_to_do(cli: Invoke,
     assert "newer than this program" in result.stderr
     assert "Traceback" not in result.stderr
     assert cli("db", "upgrade").exit_code == 6  # it cannot go back
+
+
+def test_db_grant_on_sqlite_is_a_usage_error(cli: Invoke, db_url: str) -> None:
+    if not db_url.startswith("sqlite"):
+        pytest.skip("PostgreSQL: see tests/integration/test_postgres.py")
+    result = cli("db", "grant", "--operator", "a", "--reader", "b")
+    assert result.exit_code == 2 and "PostgreSQL" in result.stderr
+
+
+def test_db_current_is_a_health_check_exit_6_when_behind_with_the_report(
+    cli: Invoke, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from onenumber_cli.storage import revision
+
+    assert cli("db", "current").exit_code == 0
+    with monkeypatch.context() as patch:  # a newer program: this database is behind it
+        patch.setattr(revision, "HEAD_REVISION", "9999")
+        patch.setattr(revision, "KNOWN_REVISIONS", (*revision.KNOWN_REVISIONS, "9999"))
+        result = cli("db", "current", "-o", "json")
+        assert result.exit_code == 6
+        assert as_json(result.stdout)["current"] is False  # type: ignore[index]
+        assert '"schema_mismatch"' in result.stderr and "owner" in result.stderr
+        result = cli("status", "anyone", "--lang", "ja")
+        assert result.exit_code == 6 and "所有者" in result.stderr
+    assert cli("db", "current").exit_code == 0
+
+
+def test_demo_refuses_a_database_with_other_accounts_and_is_removable(cli: Invoke) -> None:
+    assert cli("service", "subscribe", "real-customer").exit_code == 0
+    refused = cli("demo", "-o", "json")
+    assert refused.exit_code == 2
+    error = as_json(refused.stderr.strip().splitlines()[-1])["error"]  # type: ignore[index]
+    assert error["code"] == "confirmation_required" and "--force" in error["hint"]
+    assert cli("status", "demo-multi").exit_code == 3  # nothing loaded
+    assert cli("demo", "--lang", "ja").exit_code == 2
+    assert cli("demo", "--force").exit_code == 0
+    assert cli("status", "demo-multi").exit_code == 0
+    removed = cli("demo", "--remove", "-o", "json")
+    assert removed.exit_code == 0, removed.stderr
+    data = as_json(removed.stdout)
+    assert data["changed"] is True and data["rows"]["contracts"] == 2  # type: ignore[index]
+    assert cli("status", "demo-multi").exit_code == 3
+    assert cli("status", "demo-single").exit_code == 3
+    assert cli("status", "real-customer").exit_code == 0
+    audit = as_json(cli("audit", "-o", "json").stdout)
+    assert [record["account"] for record in audit] == ["real-customer"]  # type: ignore
+    assert cli("check").exit_code == 0
+    again = cli("demo", "--remove", "-o", "json")
+    assert again.exit_code == 0 and as_json(again.stdout)["changed"] is False  # type: ignore

@@ -11,6 +11,7 @@ from typer.testing import CliRunner
 
 from onenumber_cli.cli import console
 from onenumber_cli.cli.app import app
+from onenumber_cli.storage.revision import HEAD_REVISION
 from tests.cli.conftest import Invoke
 
 
@@ -82,7 +83,7 @@ def test_version_names_python_sqlalchemy_and_schema(cli: Invoke) -> None:
     lines = cli("--version").stdout.splitlines()
     assert lines[0].startswith("onenumber ")
     assert "Python 3." in lines[1] and "SQLAlchemy 2." in lines[1]
-    assert "database schema 0001" in lines[1]
+    assert f"database schema {HEAD_REVISION}" in lines[1]
 
 
 def test_colour_only_on_a_terminal_and_never_with_no_color(

@@ -178,3 +178,32 @@ def test_a_stream_that_cannot_seek_is_spooled(tmp_path: object, monkeypatch: pyt
         assert source.seekable()
         assert batch.scan(source, batch.detect_format(source)) == 1
     writer.join()
+
+
+@pytest.mark.parametrize(("data", "encoding"), [
+    ("action,account\r\nrename,愛車\r\n".encode("cp932"), "cp932"),
+    ("action,account\nrename,愛車\n".encode("utf-16-le"), "utf-16"),  # no BOM: as given
+    ("\ufeffaction,account\nrename,愛車\n".encode("utf-16-be"), "auto"),
+    ("\ufeffaction,account\nrename,愛車\n".encode(), "auto"),
+])
+def test_every_encoding_reads_as_the_same_rows(data: bytes, encoding: str) -> None:
+    stream = batch.as_utf8(io.BytesIO(data), encoding)
+    rows = list(batch.rows(stream, "csv"))
+    assert [r.fields for r in rows] == [{"action": "rename", "account": "愛車"}]
+
+
+def test_a_byte_that_is_not_the_given_encoding_names_its_line() -> None:
+    data = "action,account\r\nrename,a\r\n".encode("cp932") + b"rename,\x81\x20\r\n"
+    with pytest.raises(InvalidBatch) as refused:
+        batch.as_utf8(io.BytesIO(data), "cp932")
+    assert (refused.value.reason, refused.value.params["line"]) == ("encoding_given", 3)
+
+
+def test_action_layout_takes_search_output_and_ignores_what_the_action_does_not_use(
+) -> None:
+    layout = batch.Layout("rename")
+    text = ("account,id,slot,name,type,imei,registered_at\n"
+            "a,dev00001,1,New,BMW,,2022-09-12T16:43:00+09:00\n")
+    (row,) = batch.rows(stream(text), "csv", layout)
+    assert row.fields == {"account": "a", "name": "New", "type": "BMW", "imei": "",
+                          "device": "dev00001", "action": "rename"}

@@ -15,6 +15,21 @@ from onenumber_cli.storage import engine
 def test_the_cli_mirrors_equal_the_storage_limits() -> None:
     assert settings.LOCK_TIMEOUT_RANGE == engine.LOCK_TIMEOUT_RANGE
     assert settings.SYNCHRONOUS_MODES == engine.SYNCHRONOUS_MODES
+    assert settings.STATEMENT_TIMEOUT_RANGE == engine.STATEMENT_TIMEOUT_RANGE
+
+
+@pytest.mark.parametrize("raw", ["0", "0.05", "-1", "86401", "nan", "inf", "60s"])
+def test_a_statement_timeout_outside_the_range_is_refused(raw: str) -> None:
+    with pytest.raises(InvalidArgument) as refused:
+        settings.resolve({}, {**os.environ, "ONENUMBER_STATEMENT_TIMEOUT": raw})
+    assert refused.value.reason == "statement_timeout"
+    with pytest.raises(InvalidArgument):
+        engine.validate_statement_timeout(float(raw.rstrip("s")) if raw != "60s" else -1)
+
+
+def test_a_statement_timeout_in_the_range_is_used() -> None:
+    resolved = settings.resolve({}, {**os.environ, "ONENUMBER_STATEMENT_TIMEOUT": "2.5"})
+    assert resolved.statement_timeout == 2.5
 
 
 @pytest.mark.parametrize("raw", ["0.0004", "0", "-1", "601", "nan", "inf", "3s"])

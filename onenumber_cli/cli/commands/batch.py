@@ -17,14 +17,18 @@ from onenumber_cli.cli.exitcodes import ExitCode
 from onenumber_cli.cli.helptext import LocalizedCommand, LocalizedGroup
 from onenumber_cli.cli.invocation import Invocation, current
 from onenumber_cli.cli.lazy import lazy_import
-from onenumber_cli.cli.views import BATCH_COLUMNS, batch_line, batch_summary
+from onenumber_cli.cli.views import BATCH_COLUMNS, batch_header, batch_line, batch_summary
+from onenumber_cli.domain.values import Action
 from onenumber_cli.errors import DatabaseUnavailable
+from onenumber_cli.i18n import t
 
 if TYPE_CHECKING:
     from onenumber_cli import batch as core
-    from onenumber_cli.batch import RowResult, Summary
+    from onenumber_cli import revert
+    from onenumber_cli.batch import Planner, Row, RowResult, Summary
 else:
     core = lazy_import("onenumber_cli.batch")
+    revert = lazy_import("onenumber_cli.revert")
 
 app = typer.Typer(cls=LocalizedGroup, help="Batch support fixes from a file.", no_args_is_help=True)
 
@@ -35,6 +39,14 @@ class Format(StrEnum):
     JSONL = "jsonl"
 
 
+class Encoding(StrEnum):
+    AUTO = "auto"
+    UTF8 = "utf-8"
+    UTF8_SIG = "utf-8-sig"
+    CP932 = "cp932"
+    UTF16 = "utf-16"
+
+
 def _tracked(results: Iterator[RowResult], summary: Summary, total: int,
              run: Invocation) -> Iterator[RowResult]:
     """Count every result into the summary; a progress bar when stderr is a terminal."""
@@ -43,11 +55,32 @@ def _tracked(results: Iterator[RowResult], summary: Summary, total: int,
             summary.add(result)
             yield result
         return
-    with typer.progressbar(length=total, file=run.out.stderr, label="batch") as bar:
+    with typer.progressbar(length=total, file=run.out.stderr, label=t("batch.progress")) as bar:
         for result in results:
             summary.add(result)
             bar.update(1)
             yield result
+
+
+SHOWN_FAILURES = 50  # on a terminal; the full report is one -o away
+
+
+def _for_a_person(run: Invocation) -> bool:
+    """Table output to a terminal, not asked for: the operator watches a progress bar,
+    then reads what needs their eyes (failed rows, the summary), not 20,000 lines.
+    Piped, or with an explicit -o, the full report goes to stdout."""
+    return (not run.settings.machine and terminal.stdout_is_tty()
+            and run.settings.sources.get("output") == "default")
+
+
+def _show_failed(run: Invocation, failed: list[RowResult]) -> None:
+    if not failed:
+        return
+    run.out.note(batch_header())
+    for result in failed[:SHOWN_FAILURES]:
+        run.out.note(batch_line(run.out, result))  # wrapped to the terminal
+    if len(failed) > SHOWN_FAILURES:
+        run.out.message(t("batch.more_failed", count=len(failed) - SHOWN_FAILURES))
 
 
 @contextmanager
@@ -83,6 +116,13 @@ def apply_(
     fmt: Annotated[Format, typer.Option(
         "--format", help="File format (auto: JSON Lines if it starts with '{').")
     ] = Format.AUTO,
+    action: Annotated[Action | None, typer.Option(
+        "--action", help="Give every row this action; the file may then be devices search "
+                         "output (id is the device; columns the action does not use are "
+                         "ignored).")] = None,
+    encoding: Annotated[Encoding, typer.Option(
+        "--encoding", help="The file's encoding (auto: a byte order mark decides, else "
+                           "UTF-8; Excel's CSV is cp932 or utf-8-sig).")] = Encoding.AUTO,
 ) -> None:
     """Apply one operation per row: CSV with a header, or JSON Lines.
 
@@ -94,36 +134,82 @@ def apply_(
     Example: onenumber batch apply fixes.csv --dry-run -o jsonl
     """
     run = current(ctx)
-    with core.open_source(file) as stream:
+    layout = core.Layout(action.value if action else None)
+    if file == "-" and terminal.stdin_is_tty():
+        run.out.message(t("batch.stdin_terminal"))  # not a silent wait
+    with core.as_utf8(core.open_source(file), encoding.value) as stream:
         chosen = core.detect_format(stream) if fmt is Format.AUTO else fmt.value
-        total = core.scan(stream, chosen)
-        summary = core.Summary(core.new_batch_id(), dry_run=dry_run, atomic=atomic)
-        with _stop_on_first_interrupt() as stop:
-            results = _tracked(
-                core.apply(run.database(), lambda: core.rows(stream, chosen),
-                           run.actor(summary.batch_id), run.settings.zone,
-                           dry_run=dry_run, atomic=atomic, stop=stop),
-                summary, total, run,
-            )
-            try:
-                if run.settings.machine:
-                    run.out.records((r.to_dict() for r in results), BATCH_COLUMNS)
-                else:
-                    for result in results:
-                        run.out.line(batch_line(run.out, result))
-            except core.Stopped:
-                # Every reported row was committed (per-row mode), or nothing was.
-                summary.interrupted = True
-                run.out.stdout.flush()
-                run.out.message(batch_summary(summary))
-                raise typer.Exit(ExitCode.INTERRUPTED) from None
-            except (core.Unavailable, DatabaseUnavailable) as stop:
-                # Per-row: the rows reported were committed, the rest not tried; one
-                # transaction: nothing.  Either way the file can simply be run again.
-                summary.unavailable = True
-                run.out.stdout.flush()
-                run.out.message(batch_summary(summary))
-                raise (stop.error if isinstance(stop, core.Unavailable) else stop) from None
+        total = core.scan(stream, chosen, layout)
+        _run(run, lambda: core.rows(stream, chosen, layout), total, dry_run=dry_run,
+             atomic=atomic)
+
+
+@app.command("revert", cls=LocalizedCommand)
+def revert_(
+    ctx: typer.Context,
+    batch_id: Annotated[str, typer.Argument(metavar="BATCH_ID",
+                                            help="The batch to undo (see onenumber audit).")],
+    dry_run: DryRun = False,
+    atomic: Annotated[bool, typer.Option(
+        "--atomic", help="All rows in one transaction: all or nothing.")] = False,
+) -> None:
+    """Undo a batch from its audit records, newest row first, as a new batch.
+
+    Renames go back (only where the name is still the one the batch gave), registrations
+    are unregistered, option subscriptions and cancellations are swapped, new contracts
+    cancelled.  Unregistrations, service cancellations and --replace registrations cannot
+    be undone: those rows fail with irreversible.  Reverting twice changes nothing the
+    second time.  Exit codes as batch apply.
+
+    Example: onenumber batch revert 20261125T010612Z-db5ea4 --dry-run
+    """
+    run = current(ctx)
+    db = run.database()
+    total = revert.count(db, batch_id)
+    _run(run, revert.rows(db, batch_id), total, dry_run=dry_run, atomic=atomic,
+         planner=revert.inverse, reverts=batch_id)
+
+
+def _run(run: Invocation, source: Callable[[], Iterator[Row]], total: int, *,
+         dry_run: bool, atomic: bool, planner: Planner | None = None,
+         reverts: str | None = None) -> None:
+    """Apply the rows as one batch, report each, then the summary; exit 1 when a row
+    failed, 130 when interrupted, 6 when the database went away."""
+    summary = core.Summary(core.new_batch_id(), dry_run=dry_run, atomic=atomic)
+    actor = run.actor(summary.batch_id, reverts=reverts)
+    with _stop_on_first_interrupt() as stop:
+        results = _tracked(
+            core.apply(run.database(), source, actor, run.settings.zone, dry_run=dry_run,
+                       atomic=atomic, stop=stop, planner=planner or core.operation),
+            summary, total, run,
+        )
+        failed: list[RowResult] = []
+        on_terminal = _for_a_person(run)
+        try:
+            if run.settings.machine:
+                run.out.records((r.to_dict() for r in results), BATCH_COLUMNS)
+            elif on_terminal:
+                failed.extend(r for r in results if not r.ok)
+            else:
+                for result in results:
+                    run.out.line(batch_line(run.out, result))
+        except core.Stopped:
+            # Every reported row was committed (per-row mode), or nothing was.
+            summary.interrupted = True
+            _show_failed(run, failed)
+            run.out.stdout.flush()
+            run.out.message(batch_summary(summary))
+            raise typer.Exit(ExitCode.INTERRUPTED) from None
+        except (core.Unavailable, DatabaseUnavailable) as stopped:
+            # Per-row: the rows reported were committed, the rest not tried; one
+            # transaction: nothing.  Either way the batch can simply be run again.
+            summary.unavailable = True
+            _show_failed(run, failed)
+            run.out.stdout.flush()
+            run.out.message(batch_summary(summary))
+            raise (stopped.error if isinstance(stopped, core.Unavailable)
+                   else stopped) from None
+    _show_failed(run, failed)
     summary.committed = not dry_run and (not atomic or summary.failed == 0)
     run.out.message(batch_summary(summary))
     if summary.failed:

@@ -7,25 +7,34 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from onenumber_cli.cli.commands.common import (
+    MAX_LIMIT,
     Account,
     DeviceRef,
     DryRun,
+    OptionalDeviceRef,
     Yes,
+    ask_device,
     confirmed_change,
     report,
     time_option,
 )
 from onenumber_cli.cli.helptext import LocalizedCommand, LocalizedGroup
 from onenumber_cli.cli.invocation import current, services
+from onenumber_cli.cli.lazy import lazy_import
 from onenumber_cli.cli.views import (
     DEVICE_COLUMNS,
+    SEARCH_COLUMNS,
     confirmation,
     show_device,
     show_devices,
 )
+from onenumber_cli.domain.values import Plan, Status
 
 if TYPE_CHECKING:
+    from onenumber_cli import search as search_core
     from onenumber_cli.services import ChangeResult
+else:  # loaded when the command runs: help and completion never import SQLAlchemy
+    search_core = lazy_import("onenumber_cli.search")
 
 app = typer.Typer(cls=LocalizedGroup, help="Accessory devices of an account.", no_args_is_help=True)
 
@@ -42,6 +51,54 @@ def list_(ctx: typer.Context, account: Account) -> None:
         run.out.records((d.to_dict() for d in devices), DEVICE_COLUMNS)
     else:
         show_devices(run.out, devices)
+
+
+@app.command("search", cls=LocalizedCommand)
+def search(
+    ctx: typer.Context,
+    device_type: Annotated[str | None, typer.Option(
+        "--type", metavar="TYPE",
+        help="Devices of this type (compared as names are: case and width ignored).")] = None,
+    name: Annotated[str | None, typer.Option(
+        "--name", metavar="PATTERN",
+        help="The name, case and width ignored; * and ? match any characters / one.")
+    ] = None,
+    imei: Annotated[str | None, typer.Option(
+        "--imei", metavar="IMEI", help="The device with this IMEI (which account holds it).")
+    ] = None,
+    plan: Annotated[Plan | None, typer.Option("--plan", help="Only accounts on this plan.")
+                    ] = None,
+    status: Annotated[Status | None, typer.Option(
+        "--status", help="Only accounts in this state.")] = None,
+    since: Annotated[str | None, typer.Option(
+        "--registered-since", metavar="TIME", help="Registered at or after TIME.")] = None,
+    until: Annotated[str | None, typer.Option(
+        "--registered-until", metavar="TIME", help="Registered before TIME.")] = None,
+    account_prefix: Annotated[str | None, typer.Option(
+        "--account-prefix", metavar="PREFIX", help="Only accounts whose id starts so.")
+    ] = None,
+    include_unregistered: Annotated[bool, typer.Option(
+        "--include-unregistered",
+        help="Devices no longer registered too (with unregistered_at).")] = False,
+    limit: Annotated[int | None, typer.Option(
+        "--limit", min=1, max=MAX_LIMIT, metavar="N", help="At most N devices.")] = None,
+) -> None:
+    """Find devices across all accounts (streams; filters combine with AND).
+
+    Each result is a device object plus its account: the output of -o csv is a batch
+    file for batch apply --action (id is the device).
+
+    Example: onenumber devices search --type "Apple Watch SE" --name "apple watch se" -o csv
+    """
+    run = current(ctx)
+    found = search_core.SearchFilter(
+        type=device_type, name=name, imei=imei, plan=plan.value if plan else None,
+        status=status.value if status else None,
+        registered_since=time_option(run, since), registered_until=time_option(run, until),
+        account_prefix=account_prefix, include_unregistered=include_unregistered,
+        limit=limit)
+    columns = SEARCH_COLUMNS if include_unregistered else SEARCH_COLUMNS[:-1]
+    run.out.records(search_core.search(run.database(), found), columns)
 
 
 @app.command("show", cls=LocalizedCommand)
@@ -100,14 +157,19 @@ def rename(ctx: typer.Context, account: Account, device: DeviceRef,
 
 
 @app.command("unregister", cls=LocalizedCommand)
-def unregister(ctx: typer.Context, account: Account, device: DeviceRef, yes: Yes = False,
-               dry_run: DryRun = False) -> None:
+def unregister(ctx: typer.Context, account: Account, device: OptionalDeviceRef = None,
+               yes: Yes = False, dry_run: DryRun = False) -> None:
     """Remove a device's One Number registration (cannot be undone).
+
+    Without DEVICE, on a terminal, the registered devices are listed and one is asked
+    for (never without a terminal, nor with --no-input).
 
     Example: onenumber devices unregister demo-multi BMW --yes
     """
     run = current(ctx)
     db = run.database()
+    if device is None:
+        device = ask_device(run, ctx, services.list_devices(db, account))
 
     def preview(planned: ChangeResult) -> None:
         assert planned.device is not None
