@@ -127,6 +127,11 @@ def test_a_confirming_profile_refuses_changes_without_a_terminal_but_yes_works(
     assert done.exit_code == 0, done.output
     dry = demo_cli("--profile", "prod", "option", "subscribe", "demo-single", "--dry-run")
     assert dry.exit_code == 0
+    for args in (["option", "subscribe", "demo-single"],  # every changing command: --yes
+                 ["devices", "register", "demo-multi", "--type", "Watch"],
+                 ["devices", "rename", "demo-multi", "Watch", "Watch2"],
+                 ["service", "subscribe", "brand-new"]):
+        assert demo_cli("--profile", "prod", *args, "--yes").exit_code == 0, args
 
 
 def test_no_input_never_prompts(demo_cli: Invoke, monkeypatch: pytest.MonkeyPatch) -> None:

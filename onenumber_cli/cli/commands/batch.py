@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from onenumber_cli.cli.commands.common import DryRun
+from onenumber_cli.cli.commands.common import DryRun, Yes
 from onenumber_cli.cli.console import terminal
 from onenumber_cli.cli.exitcodes import ExitCode
 from onenumber_cli.cli.helptext import LocalizedCommand, LocalizedGroup
@@ -113,6 +113,7 @@ def apply_(
     dry_run: DryRun = False,
     atomic: Annotated[bool, typer.Option(
         "--atomic", help="All rows in one transaction: all or nothing.")] = False,
+    yes: Yes = False,  # read by a profile with confirm = true (Invocation.before_change)
     fmt: Annotated[Format, typer.Option(
         "--format", help="File format (auto: JSON Lines if it starts with '{').")
     ] = Format.AUTO,
@@ -152,6 +153,7 @@ def revert_(
     dry_run: DryRun = False,
     atomic: Annotated[bool, typer.Option(
         "--atomic", help="All rows in one transaction: all or nothing.")] = False,
+    yes: Yes = False,  # read by a profile with confirm = true (Invocation.before_change)
 ) -> None:
     """Undo a batch from its audit records, newest row first, as a new batch.
 

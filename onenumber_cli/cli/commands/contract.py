@@ -21,7 +21,8 @@ service_app = typer.Typer(cls=LocalizedGroup, help="The One Number Service contr
 
 
 @option_app.command("subscribe", cls=LocalizedCommand)
-def option_subscribe(ctx: typer.Context, account: Account, dry_run: DryRun = False) -> None:
+def option_subscribe(ctx: typer.Context, account: Account, dry_run: DryRun = False,
+                     yes: Yes = False) -> None:
     """Subscribe to the Multi-device option (550 JPY a month, tax included).
 
     Example: onenumber option subscribe demo-single
@@ -54,6 +55,7 @@ def service_subscribe(
     multi: Annotated[bool, typer.Option(
         "--multi", help="Subscribe with the Multi-device option.")] = False,
     dry_run: DryRun = False,
+    yes: Yes = False,  # read by a profile with confirm = true (Invocation.before_change)
 ) -> None:
     """Create a contract, or reactivate a cancelled one (history is kept).
 

@@ -128,6 +128,7 @@ def register(
     replace: Annotated[bool, typer.Option(
         "--replace", help="On a full one-number contract, switch to this device.")] = False,
     dry_run: DryRun = False,
+    yes: Yes = False,  # read by a profile with confirm = true (Invocation.before_change)
 ) -> None:
     """Register an accessory device in the lowest free slot.
 
@@ -146,7 +147,7 @@ def rename(ctx: typer.Context, account: Account, device: DeviceRef,
            new_name: Annotated[str, typer.Argument(
                metavar="NEW_NAME",
                help="The new name (1-30 characters; letters, digits, spaces and - _ . +).")],
-           dry_run: DryRun = False) -> None:
+           dry_run: DryRun = False, yes: Yes = False) -> None:
     """Rename a registered device (the only field that can change).
 
     Example: onenumber devices rename demo-multi "Apple Watch SE" 通勤用
