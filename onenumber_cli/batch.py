@@ -126,7 +126,7 @@ def open_source(path: str) -> IO[bytes]:
     stays flat); spooling stops at the first line over :data:`MAX_LINE_BYTES`, so an
     endless stream without newlines is refused, not stored."""
     if path == "-":
-        return _spool(sys.stdin.buffer)
+        return _spool(_blocks(sys.stdin.buffer))
     try:
         stream = Path(path).open("rb")  # noqa: SIM115 - the caller closes it
     except FileNotFoundError:
@@ -138,21 +138,23 @@ def open_source(path: str) -> IO[bytes]:
     if stream.seekable():
         return stream
     with stream:
-        return _spool(stream)
+        return _spool(_blocks(stream))
 
 
-def _spool(source: IO[bytes]) -> IO[bytes]:
+def _spool(chunks: Iterator[bytes]) -> IO[bytes]:
+    """``chunks`` in a temporary file, refusing a line over :data:`MAX_LINE_BYTES` as it
+    comes (so an endless stream without newlines is refused, not stored)."""
     spool = tempfile.TemporaryFile()  # noqa: SIM115 - the caller closes it
-    line, since_newline = 1, 0
+    line, open_bytes = 1, 0  # the line being written, and its bytes so far
     try:
-        while chunk := source.read(_SPOOL_CHUNK):
+        for chunk in chunks:
             newlines = chunk.count(b"\n")
             if newlines:
                 line += newlines
-                since_newline = len(chunk) - chunk.rfind(b"\n") - 1
+                open_bytes = len(chunk) - chunk.rfind(b"\n") - 1
             else:
-                since_newline += len(chunk)
-            if since_newline > MAX_LINE_BYTES:
+                open_bytes += len(chunk)
+            if open_bytes > MAX_LINE_BYTES:
                 raise InvalidBatch("line_too_long", line=line, limit=MAX_LINE_BYTES)
             spool.write(chunk)
     except BaseException:
@@ -160,6 +162,11 @@ def _spool(source: IO[bytes]) -> IO[bytes]:
         raise
     spool.seek(0)
     return spool
+
+
+def _blocks(source: IO[bytes]) -> Iterator[bytes]:
+    while chunk := source.read(_SPOOL_CHUNK):
+        yield chunk
 
 
 def as_utf8(stream: IO[bytes], encoding: str = "auto") -> IO[bytes]:
@@ -183,36 +190,28 @@ def as_utf8(stream: IO[bytes], encoding: str = "auto") -> IO[bytes]:
 
 
 def _transcode(source: IO[bytes], encoding: str) -> IO[bytes]:
+    with source:
+        return _spool(_as_utf8_chunks(source, encoding))
+
+
+def _as_utf8_chunks(source: IO[bytes], encoding: str) -> Iterator[bytes]:
+    """``source`` decoded from ``encoding`` as it is read, in UTF-8; a byte that is not
+    ``encoding`` is refused with its line."""
     decoder = codecs.getincrementaldecoder(encoding)("strict")
-    spool = tempfile.TemporaryFile()  # noqa: SIM115 - the caller closes it
-    line, since_newline = 1, 0
-    try:
-        while True:
-            chunk = source.read(_SPOOL_CHUNK)
-            try:
-                text = decoder.decode(chunk, final=not chunk)
-            except UnicodeError as exc:  # a bad byte; for UTF-16 also a lone half
-                before = chunk[:getattr(exc, "start", 0)].decode(encoding, "replace")
-                raise InvalidBatch("encoding_given", line=line + before.count("\n"),
-                                   encoding=encoding,
-                                   detail=getattr(exc, "reason", str(exc))) from None
-            newlines = text.count("\n")
-            if newlines:
-                line += newlines
-                since_newline = len(text) - text.rfind("\n") - 1
-            else:
-                since_newline += len(text)
-            if since_newline > MAX_LINE_BYTES:
-                raise InvalidBatch("line_too_long", line=line, limit=MAX_LINE_BYTES)
-            spool.write(text.encode("utf-8"))
-            if not chunk:
-                break
-    except BaseException:
-        spool.close()
-        raise
-    source.close()
-    spool.seek(0)
-    return spool
+    line = 1
+    while True:
+        chunk = source.read(_SPOOL_CHUNK)
+        try:
+            text = decoder.decode(chunk, final=not chunk)
+        except UnicodeError as exc:  # a bad byte; for UTF-16 also a lone half
+            before = chunk[:getattr(exc, "start", 0)].decode(encoding, "replace")
+            raise InvalidBatch("encoding_given", line=line + before.count("\n"),
+                               encoding=encoding,
+                               detail=getattr(exc, "reason", str(exc))) from None
+        line += text.count("\n")
+        yield text.encode("utf-8")
+        if not chunk:
+            return
 
 
 @dataclass(frozen=True)

@@ -25,7 +25,6 @@ search is repeatable.
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -35,7 +34,13 @@ from sqlalchemy import Select, select
 
 from onenumber_cli.domain.imei import validate_imei
 from onenumber_cli.domain.names import name_key
-from onenumber_cli.domain.values import Plan, Status, validate_account, validate_type
+from onenumber_cli.domain.values import (
+    Plan,
+    Status,
+    is_printable,
+    validate_account,
+    validate_type,
+)
 from onenumber_cli.errors import InvalidArgument
 from onenumber_cli.storage.engine import Database
 from onenumber_cli.storage.models import Contract, Device
@@ -74,8 +79,7 @@ def name_pattern(raw: str) -> tuple[str, bool]:
     """The folded pattern, and whether it has wildcards.  Folded as names are; an empty
     or over-long pattern, or one with control characters, is refused."""
     folded = name_key(raw.strip())
-    if not folded or len(folded) > MAX_PATTERN or any(
-            unicodedata.category(c)[0] == "C" for c in folded):
+    if not folded or len(folded) > MAX_PATTERN or not is_printable(folded):
         raise InvalidArgument("name_pattern", value=raw, max=MAX_PATTERN)
     return folded, any(c in WILDCARDS for c in folded)
 

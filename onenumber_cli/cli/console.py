@@ -41,25 +41,31 @@ YES = ("y", "yes", "ｙ", "はい")
 NO = ("n", "no", "ｎ", "いいえ")
 
 
+def _answer(prompt: str) -> str:
+    """One line from stdin after ``prompt`` on stderr, stripped.  Unlike Click's prompt,
+    Ctrl-C is an interruption (exit 130) and Ctrl-D a refusal, each ended on a line of
+    its own."""
+    sys.stderr.write(prompt)
+    sys.stderr.flush()
+    try:
+        line = sys.stdin.readline()
+    except KeyboardInterrupt:
+        sys.stderr.write("\n")
+        raise Interrupted() from None
+    if not line:  # Ctrl-D: end of input
+        sys.stderr.write("\n")
+        raise Declined()
+    return line.strip()
+
+
 def confirm(question: str, *, default: bool = False) -> bool:
-    """Ask on stderr, read a line from stdin.  Unlike Click's prompt, Ctrl-C is an
-    interruption (exit 130) and Ctrl-D a refusal, each ended on a line of its own, and
-    a wrong answer is explained in the operator's language."""
+    """Ask yes or no (Ctrl-C and Ctrl-D as in :func:`_answer`); a wrong answer is
+    explained in the operator's language."""
     from onenumber_cli.i18n import t
 
     suffix = " [Y/n]: " if default else " [y/N]: "
     while True:
-        sys.stderr.write(question + suffix)
-        sys.stderr.flush()
-        try:
-            line = sys.stdin.readline()
-        except KeyboardInterrupt:
-            sys.stderr.write("\n")
-            raise Interrupted() from None
-        if not line:  # Ctrl-D: end of input
-            sys.stderr.write("\n")
-            raise Declined()
-        answer = line.strip().lower()
+        answer = _answer(question + suffix).lower()
         if not answer:
             return default
         if answer in YES:
@@ -70,18 +76,7 @@ def confirm(question: str, *, default: bool = False) -> bool:
 
 
 def ask(question: str) -> str:
-    """A line of text from the operator (asked again when empty); Ctrl-C and Ctrl-D as
-    in :func:`confirm`."""
+    """A line of text from the operator (asked again when empty)."""
     while True:
-        sys.stderr.write(question + ": ")
-        sys.stderr.flush()
-        try:
-            line = sys.stdin.readline()
-        except KeyboardInterrupt:
-            sys.stderr.write("\n")
-            raise Interrupted() from None
-        if not line:
-            sys.stderr.write("\n")
-            raise Declined()
-        if line.strip():
-            return line.strip()
+        if answer := _answer(question + ": "):
+            return answer

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from onenumber_cli.cli.output import Column, Output, wrap
+from onenumber_cli.cli.output import Column, Output, text_width, wrap
 from onenumber_cli.domain.values import OPTION_FEE_JPY, REGISTRATION_FEE_JPY
 from onenumber_cli.i18n import t
 
@@ -312,14 +312,17 @@ def describe_change(before: Any, after: Any) -> str:
     return ", ".join(parts)
 
 
+def _batch_columns(row: str, action: str, account: str, outcome: str) -> str:
+    """The columns of a batch line, aligned by display width: the row number right in 6,
+    the action left in 17, then the account and the outcome."""
+    return (" " * max(6 - text_width(row), 0) + row + "  "
+            + action + " " * max(17 - text_width(action), 0) + f"  {account}  {outcome}")
+
+
 def batch_header() -> str:
     """The header over :func:`batch_line`'s columns."""
-    from wcwidth import wcswidth
-
-    row, action = t("batch.header.row"), t("batch.header.action")
-    return (" " * max(6 - wcswidth(row), 0) + row + "  "
-            + action + " " * max(17 - wcswidth(action), 0) + "  "
-            + f"{t('batch.header.account')}  {t('batch.header.outcome')}")
+    return _batch_columns(t("batch.header.row"), t("batch.header.action"),
+                          t("batch.header.account"), t("batch.header.outcome"))
 
 
 def batch_line(out: Output, result: RowResult) -> str:
@@ -330,8 +333,8 @@ def batch_line(out: Output, result: RowResult) -> str:
             outcome = f"{outcome}: {change}"
     else:
         outcome = f"{t('label.error')}: {(result.error or {}).get('message', '')}"
-    action, account = out.display(result.action), out.display(result.account)
-    return f"{result.row:>6}  {action:<17}  {account}  {outcome}"
+    return _batch_columns(str(result.row), out.display(result.action),
+                          out.display(result.account), outcome)
 
 
 def batch_summary(summary: Summary) -> str:

@@ -60,7 +60,7 @@ def validate_account(raw: str) -> str:
     return raw
 
 
-def _printable(text: str) -> bool:
+def is_printable(text: str) -> bool:
     """No control, format or unassigned characters (newline, ESC, bidi overrides ...) and
     no line or paragraph separators: nothing that can drive a terminal or forge a line."""
     return all(unicodedata.category(c)[0] != "C" and unicodedata.category(c) not in ("Zl", "Zp")
@@ -72,7 +72,7 @@ def validate_type(raw: str) -> str:
     do not start with ``= + - @`` (or their full-width forms): a spreadsheet would run
     such a cell of an exported file as a formula."""
     device_type = unicodedata.normalize("NFC", raw).strip()
-    if not device_type or len(device_type) > TYPE_MAX_LENGTH or not _printable(device_type):
+    if not device_type or len(device_type) > TYPE_MAX_LENGTH or not is_printable(device_type):
         raise InvalidType(value=raw, max=TYPE_MAX_LENGTH)
     if unicodedata.normalize("NFKC", device_type[0]) in FORMULA_STARTS:
         raise InvalidType("formula", value=raw, first=device_type[0])
@@ -81,7 +81,7 @@ def validate_type(raw: str) -> str:
 
 def validate_operator(raw: str) -> str:
     """An operator name for the audit log: 1-128 printable characters, as given."""
-    if not raw or len(raw) > OPERATOR_MAX_LENGTH or not _printable(raw) or raw != raw.strip():
+    if not raw or len(raw) > OPERATOR_MAX_LENGTH or not is_printable(raw) or raw != raw.strip():
         raise InvalidOperator(value=raw, max=OPERATOR_MAX_LENGTH)
     return raw
 

@@ -109,20 +109,22 @@ def parse_url(raw: str) -> URL:
     return url
 
 
+def validate_seconds(seconds: float, limits: tuple[float, float], name: str) -> float:
+    """A number of seconds within ``limits`` (``name``: the setting, for the error)."""
+    low, high = limits
+    if not low <= seconds <= high:  # NaN fails both comparisons
+        raise InvalidArgument(name, value=seconds, low=low, high=high)
+    return seconds
+
+
 def validate_lock_timeout(seconds: float) -> float:
     """Seconds one attempt waits for a lock, within :data:`LOCK_TIMEOUT_RANGE`."""
-    low, high = LOCK_TIMEOUT_RANGE
-    if not low <= seconds <= high:  # NaN fails both comparisons
-        raise InvalidArgument("lock_timeout", value=seconds, low=low, high=high)
-    return seconds
+    return validate_seconds(seconds, LOCK_TIMEOUT_RANGE, "lock_timeout")
 
 
 def validate_statement_timeout(seconds: float) -> float:
     """Seconds one read statement may run, within :data:`STATEMENT_TIMEOUT_RANGE`."""
-    low, high = STATEMENT_TIMEOUT_RANGE
-    if not low <= seconds <= high:  # NaN fails both comparisons
-        raise InvalidArgument("statement_timeout", value=seconds, low=low, high=high)
-    return seconds
+    return validate_seconds(seconds, STATEMENT_TIMEOUT_RANGE, "statement_timeout")
 
 
 def sqlite_path(url: URL) -> Path | None:

@@ -152,7 +152,9 @@ def test_a_type_a_spreadsheet_would_run_as_a_formula_is_refused(
 # --- 3: a dropped connection ------------------------------------------------------------
 
 
-def _terminate(url: str, pid: int) -> None:
+def _kill_own_session(tx: Tx, url: str) -> None:
+    """Terminate the server process of ``tx``'s session, from another connection."""
+    pid = tx._select(select(func.pg_backend_pid()), {})[0][0]
     admin = Database(parse_url(url))
     with admin.engine.begin() as conn:
         conn.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
@@ -167,15 +169,13 @@ def test_a_connection_killed_mid_transaction_is_retried_on_a_new_one(
     device = services.register_device(db, actor, "m", "Watch", name="A").device
     assert device is not None
     attempts = []
-    backend_pid = select(func.pg_backend_pid())
 
     def work(connection: object) -> services.ChangeResult:
         tx = Tx(connection)  # type: ignore[arg-type]
         tx.account("m")  # locked and loaded: the transaction has begun on the server
         attempts.append(1)
         if len(attempts) == 1:
-            pid = tx._select(backend_pid, {})[0][0]  # the server process of this session
-            _terminate(db_url, pid)
+            _kill_own_session(tx, db_url)
         result = services.rename_in(tx, actor, "m", device.id, "Renamed")
         tx.flush()
         return result
@@ -189,8 +189,8 @@ def test_a_connection_killed_mid_transaction_is_retried_on_a_new_one(
 
 def test_a_server_that_stays_away_after_a_lost_connection_is_exit_6_not_internal(
         db: Database, db_url: str, actor: Actor, monkeypatch: pytest.MonkeyPatch) -> None:
-    """The connection is lost, and every new one fails: DatabaseUnavailable, retried a
-    bounded number of times (no internal error, no endless wait)."""
+    """The connection is lost, and so is every new one: DatabaseUnavailable after a
+    bounded number of attempts (no internal error, no endless wait)."""
     if db.backend != "postgresql":
         pytest.skip("an embedded SQLite connection cannot be dropped by a server")
     services.service_subscribe(db, actor, "m", multi=True)
@@ -200,8 +200,7 @@ def test_a_server_that_stays_away_after_a_lost_connection_is_exit_6_not_internal
     def work(connection: object) -> None:
         tx = Tx(connection)  # type: ignore[arg-type]
         tx.account("m")
-        pid = tx._select(select(func.pg_backend_pid()), {})[0][0]
-        _terminate(db_url, pid)
+        _kill_own_session(tx, db_url)
         tx.account("n")  # the next statement finds the connection gone
 
     with pytest.raises(DatabaseUnavailable) as refused:
