@@ -35,7 +35,9 @@ from onenumber_cli.domain.names import name_key
 from onenumber_cli.domain.values import Plan, Status
 from onenumber_cli.storage import schema
 from onenumber_cli.storage.engine import Database, parse_url, prepare_sqlite_file, sqlite_path
-from onenumber_cli.storage.models import Contract, Device, HistoryEvent
+from onenumber_cli.storage.models import contracts as CONTRACTS
+from onenumber_cli.storage.models import devices as DEVICES
+from onenumber_cli.storage.models import history as HISTORY
 from onenumber_cli.storage.unit import ID_ALPHABET, ID_LENGTH
 
 TYPES = ("Apple Watch SE", "Apple Watch Series 9", "Pixel Watch 2", "Galaxy Watch6", "BMW",
@@ -79,7 +81,8 @@ class Generator:
         registered = 0 if cancelled else (rng.randint(1, 5) if plan is Plan.MULTI else 1)
         unregistered = 1 if cancelled or rng.random() < 0.5 else 0
         created = START + timedelta(seconds=rng.randrange(SPAN_SECONDS // 2))
-        devices, history = [], []
+        devices: list[dict[str, Any]] = []
+        history: list[dict[str, Any]] = []
         for index in range(registered + unregistered):
             self.devices += 1
             kind = RARE_TYPE if rng.random() < RARE_SHARE else rng.choice(TYPES)
@@ -123,8 +126,8 @@ def generate(db: Database, accounts: int, *, seed: int, chunk: int) -> dict[str,
             devices += account_devices
             history += account_history
         with db.engine.begin() as connection:
-            for table, rows in ((Contract, contracts), (Device, devices),
-                                (HistoryEvent, history)):
+            for table, rows in ((CONTRACTS, contracts), (DEVICES, devices),
+                                (HISTORY, history)):
                 if rows:
                     connection.execute(insert(table), rows)
         counts["contracts"] += len(contracts)
@@ -148,8 +151,8 @@ def main() -> None:
     if schema.state(db).revision is None:
         schema.upgrade(db)
     schema.require_current(db)
-    with db.reading() as session:
-        if session.scalar(select(func.count()).select_from(Contract)):
+    with db.connected() as conn:
+        if conn.scalar(select(func.count()).select_from(CONTRACTS)):
             sys.exit(f"{db.display_url()} already holds accounts; give an empty database")
     started = time.perf_counter()
     counts = generate(db, args.accounts, seed=args.seed, chunk=args.chunk)

@@ -22,29 +22,23 @@ reverting twice changes nothing the second time.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import replace
 from datetime import tzinfo
-from typing import Any
 
 from sqlalchemy import and_, func, or_, select
 
 from onenumber_cli import services
 from onenumber_cli.batch import Row
-from onenumber_cli.domain.values import Action
-from onenumber_cli.errors import BatchNotFound, Irreversible
+from onenumber_cli.errors import BatchNotFound
 from onenumber_cli.storage.engine import Database
-from onenumber_cli.storage.models import AuditRecord
-from onenumber_cli.storage.unit import Tx
-
-Body = Callable[[Tx], services.ChangeResult]
+from onenumber_cli.storage.models import audit
 
 
 def count(db: Database, batch_id: str) -> int:
     """How many rows the revert has (the batch's audit records); an unknown batch (or
     one that changed nothing) is :class:`BatchNotFound`."""
-    with db.reading() as session:
-        found = session.scalar(select(func.count()).select_from(AuditRecord)
-                               .where(AuditRecord.batch_id == batch_id))
+    with db.connected() as connection:
+        found = connection.scalar(select(func.count()).select_from(audit)
+                               .where(audit.c.batch_id == batch_id))
     if not found:
         raise BatchNotFound(batch=batch_id)
     return int(found)
@@ -54,18 +48,18 @@ def rows(db: Database, batch_id: str, *, chunk: int = 1000) -> Callable[[], Iter
     """The batch's audit records as rows, newest first, read ``chunk`` at a time, each
     chunk in a short read transaction of its own (index ``ix_audit_batch_id_at``): a
     read kept open for the whole revert would hold SQLite's WAL, and slow every write."""
-    query = (select(AuditRecord.seq, AuditRecord.at, AuditRecord.action,
-                    AuditRecord.account, AuditRecord.device_id, AuditRecord.before,
-                    AuditRecord.after)
-             .where(AuditRecord.batch_id == batch_id)
-             .order_by(AuditRecord.at.desc(), AuditRecord.seq.desc())
+    query = (select(audit.c.seq, audit.c.at, audit.c.action,
+                    audit.c.account, audit.c.device_id, audit.c.before,
+                    audit.c.after)
+             .where(audit.c.batch_id == batch_id)
+             .order_by(audit.c.at.desc(), audit.c.seq.desc())
              .limit(chunk))
 
     def source() -> Iterator[Row]:
         number, page = 0, query
         while True:
-            with db.reading() as session:
-                found = session.execute(page).all()
+            with db.connected() as connection:
+                found = connection.execute(page).all()
             for seq, _at, action, account, device, before, after in found:
                 number += 1
                 yield Row(number, number, {
@@ -74,48 +68,17 @@ def rows(db: Database, batch_id: str, *, chunk: int = 1000) -> Callable[[], Iter
             if len(found) < chunk:
                 return
             last_seq, last_at = found[-1][0], found[-1][1]
-            page = query.where(or_(AuditRecord.at < last_at,
-                                   and_(AuditRecord.at == last_at, AuditRecord.seq < last_seq)))
+            page = query.where(or_(audit.c.at < last_at,
+                                   and_(audit.c.at == last_at, audit.c.seq < last_seq)))
 
     return source
 
 
-def _value(snapshot: Any, key: str) -> Any:
-    return snapshot.get(key) if isinstance(snapshot, dict) else None
-
-
-def inverse(row: Row, actor: services.Actor, tz: tzinfo) -> Body:
-    """The body that undoes one audit record (a :data:`onenumber_cli.batch.Planner`),
-    once: its audit record names that record."""
+def inverse(row: Row, actor: services.Actor, tz: tzinfo) -> services.Change:
+    """The change that undoes one audit record (a :data:`onenumber_cli.batch.Planner`):
+    its action's inverse in the action table, run once."""
     fields = row.fields
-    once = replace(actor, reverts=fields["record"])
-    body, action = _undo(fields, once)
-    return lambda tx: services.once_in(tx, once, fields["account"], action, body)
-
-
-def _undo(fields: dict[str, Any], actor: services.Actor) -> tuple[Body, str]:
-    action, account, device = fields["action"], fields["account"], fields["device"]
-    before, after = fields["before"], fields["after"]
-    if action == Action.RENAME:
-        renamed_to, restore = _value(after, "name"), _value(before, "name")
-        return (lambda tx: services.revert_rename_in(tx, actor, account, device,
-                                                     renamed_to=renamed_to, restore=restore),
-                Action.RENAME)
-    if action == Action.REGISTER:
-        if _value(before, "replaced"):
-            raise Irreversible("replace", account=account, device=device,
-                               removed=", ".join(d.get("name", "") for d in before["replaced"]))
-        return (lambda tx: services.unregister_in(tx, actor, account, device),
-                Action.UNREGISTER)
-    if action == Action.OPTION_SUBSCRIBE:
-        return lambda tx: services.option_cancel_in(tx, actor, account), Action.OPTION_CANCEL
-    if action == Action.OPTION_CANCEL:
-        return (lambda tx: services.option_subscribe_in(tx, actor, account),
-                Action.OPTION_SUBSCRIBE)
-    if action == Action.SERVICE_SUBSCRIBE:
-        return (lambda tx: services.service_cancel_in(tx, actor, account),
-                Action.SERVICE_CANCEL)
-    if action == Action.UNREGISTER:
-        raise Irreversible("unregister", account=account, device=device,
-                           name=_value(before, "name") or "", type=_value(before, "type") or "")
-    raise Irreversible("service_cancel", account=account)
+    done = services.Done(record=fields["record"], account=fields["account"],
+                         device=fields["device"], before=fields["before"],
+                         after=fields["after"])
+    return services.ACTIONS[fields["action"]].undo(actor, done)

@@ -51,7 +51,7 @@ from onenumber_cli import check, services
 from onenumber_cli.cli.exitcodes import exit_code_for
 from onenumber_cli.errors import OneNumberError, all_error_classes
 from onenumber_cli.storage.engine import Database, parse_url
-from onenumber_cli.storage.models import AuditRecord
+from onenumber_cli.storage.models import audit as AUDIT
 
 SPAWN = multiprocessing.get_context("spawn")
 
@@ -275,7 +275,7 @@ class Worker:
 
     # choosing -------------------------------------------------------------------------
 
-    def _status(self, account: str) -> services.ContractView | None:
+    def _status(self, account: str) -> services.Contract | None:
         """A snapshot (unlocked, soon stale: that is the point) to pick arguments from."""
         try:
             view = services.get_status(self.db, account)
@@ -289,7 +289,7 @@ class Worker:
         del known[:-30]
         return view
 
-    def _kind(self, state: services.ContractView | None, *, single: bool = False) -> str:
+    def _kind(self, state: services.Contract | None, *, single: bool = False) -> str:
         weights = dict(KINDS)
         if state is not None and state.status == "cancelled":
             weights["service-subscribe"] *= 6  # come back, sooner or later
@@ -303,7 +303,7 @@ class Worker:
         kinds = self.row_kinds if single else self.kinds
         return self.rng.choices(kinds, [weights[k] for k in kinds])[0]
 
-    def _device_ref(self, account: str, state: services.ContractView | None) -> str:
+    def _device_ref(self, account: str, state: services.Contract | None) -> str:
         devices = state.devices if state is not None else []
         roll = self.rng.random()
         if devices and roll < 0.85:
@@ -317,7 +317,7 @@ class Worker:
             return self.rng.choice(self.seen[account])  # maybe unregistered by now
         return "no-such-device"
 
-    def _name(self, state: services.ContractView | None) -> str:
+    def _name(self, state: services.Contract | None) -> str:
         roll = self.rng.random()
         if roll < 0.06:
             return self.rng.choice(BAD_NAMES)
@@ -326,7 +326,7 @@ class Worker:
             return self.rng.choice(state.devices).name.swapcase()
         return self.rng.choice(NAMES)
 
-    def _row(self, kind: str, account: str, state: services.ContractView | None
+    def _row(self, kind: str, account: str, state: services.Contract | None
              ) -> dict[str, Any]:
         """One operation as a batch row (single calls use the same fields)."""
         rng = self.rng
@@ -370,25 +370,11 @@ class Worker:
         db, actor, account = self.db, self.actor, row["account"]
         action = row["action"]
         try:
-            if action == "register":
-                result = services.register_device(
-                    db, actor, account, row["type"], name=row.get("name"),
-                    imei=row.get("imei"), replace=row.get("replace", False), dry_run=dry)
-            elif action == "rename":
-                result = services.rename_device(db, actor, account, row["device"],
-                                                row["name"], dry_run=dry)
-            elif action == "unregister":
-                result = services.unregister_device(db, actor, account, row["device"],
-                                                    dry_run=dry)
-            elif action == "option-subscribe":
-                result = services.option_subscribe(db, actor, account, dry_run=dry)
-            elif action == "option-cancel":
-                result = services.option_cancel(db, actor, account, dry_run=dry)
-            elif action == "service-subscribe":
-                result = services.service_subscribe(db, actor, account, multi=row["multi"],
-                                                    dry_run=dry)
-            else:
-                result = services.service_cancel(db, actor, account, dry_run=dry)
+            spec = services.ACTIONS[action]
+            params = {field.param: row.get(field.column, False if field.kind == "flag" else None)
+                      for field in spec.fields}
+            change = spec.bind_fields(actor, account, params)
+            result = services.perform(db, change, dry_run=dry)
         except OneNumberError as error:
             self.tally.refusals[error.code] += 1
             return
@@ -420,7 +406,9 @@ class Worker:
     def _batch_results(self, results: Sequence[batch_core.RowResult | dict[str, Any]],
                        rows: list[dict[str, Any]], *, atomic: bool, dry: bool,
                        where: str) -> None:
-        plain = [r if isinstance(r, dict) else r.to_dict() for r in results]
+        plain = [r if isinstance(r, dict) else
+                 {**r.to_dict(), "error": {"code": r.error.code} if r.error else None}
+                 for r in results]
         if len(plain) != len(rows):
             self.tally.fail(f"{where} batch: {len(plain)} results for {len(rows)} rows")
         committed = not dry and (not atomic or all(r["ok"] for r in plain))
@@ -564,12 +552,12 @@ def _worker_main(config: Config, index: int, barrier: Any, results: Any) -> None
 
 
 def _audit_cells(db: Database, tag: str) -> tuple[int, dict[tuple[str, str], int]]:
-    with db.reading() as session:
-        total = session.scalar(select(func.count()).select_from(AuditRecord)) or 0
-        rows = session.execute(
-            select(AuditRecord.operator, AuditRecord.action, func.count())
-            .where(AuditRecord.operator.startswith(f"{tag}.", autoescape=True))
-            .group_by(AuditRecord.operator, AuditRecord.action))
+    with db.connected() as conn:
+        total = conn.scalar(select(func.count()).select_from(AUDIT)) or 0
+        rows = conn.execute(
+            select(AUDIT.c.operator, AUDIT.c.action, func.count())
+            .where(AUDIT.c.operator.startswith(f"{tag}.", autoescape=True))
+            .group_by(AUDIT.c.operator, AUDIT.c.action))
         return total, {(op, action): n for op, action, n in rows}
 
 

@@ -11,6 +11,7 @@ import logging
 import os
 import shutil
 from collections.abc import Iterator
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -42,7 +43,8 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 @pytest.fixture(autouse=True)
-def _isolated_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+def _isolated_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
+                          request: pytest.FixtureRequest) -> None:
     """No test reads the developer's config, data directory or locale."""
     for name in list(os.environ):
         if name.startswith("ONENUMBER_") and name != "ONENUMBER_TEST_POSTGRES_URL":
@@ -53,9 +55,11 @@ def _isolated_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> No
     monkeypatch.setenv("ONENUMBER_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.setenv("ONENUMBER_OPERATOR", "tester")
     set_language("en")
-    # --debug turns SQL logging on for the process; no later test may see its lines
+    # --debug turns SQL logging on for the process; no later test may see its lines.
+    # setLevel (not setting the attribute) also clears the loggers' isEnabledFor cache,
+    # which would otherwise keep answering "enabled" after the level was put back.
     sql = logging.getLogger(SQL_LOGGER)
-    monkeypatch.setattr(sql, "level", sql.level)
+    request.addfinalizer(partial(sql.setLevel, sql.level))
 
 
 @pytest.fixture(scope="session")
@@ -76,7 +80,8 @@ def postgres_migrated() -> str:
 
     db = Database(parse_url(POSTGRES_URL))
     with db.engine.begin() as conn:  # start from nothing: migrations run for real
-        conn.execute(text(f"DROP TABLE IF EXISTS {', '.join(TABLES)}, alembic_version"))
+        conn.execute(text(f"DROP TABLE IF EXISTS {', '.join(TABLES)}, onenumber_schema, "
+                          "onenumber_copy, alembic_version"))
     schema.upgrade(db)
     db.dispose()
     return POSTGRES_URL
@@ -92,6 +97,8 @@ def _reset_postgres(url: str) -> None:
         conn.execute(text(f"TRUNCATE {', '.join(TABLES)} RESTART IDENTITY CASCADE"))
         conn.execute(text("DELETE FROM alembic_version"))
         conn.execute(text("INSERT INTO alembic_version (version_num) VALUES (:head)"),
+                     {"head": revision.HEAD_REVISION})
+        conn.execute(text("UPDATE onenumber_schema SET compatible_from = :head"),
                      {"head": revision.HEAD_REVISION})
     db.dispose()
 

@@ -14,17 +14,18 @@ from sqlalchemy import (
     JSON,
     BigInteger,
     CheckConstraint,
+    Column,
     DateTime,
     ForeignKey,
     Index,
     Integer,
     MetaData,
     String,
+    Table,
     TypeDecorator,
     UniqueConstraint,
     text,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -58,93 +59,88 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
-class Base(DeclarativeBase):
-    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
+# One account's contract.  The row every change locks (R12).
+contracts = Table(
+    "contracts", metadata,
+    Column("account", String(64), primary_key=True),
+    Column("status", String(16), nullable=False),
+    Column("plan", String(32), nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("updated_at", UTCDateTime(), nullable=False),
+    CheckConstraint("status IN ('active', 'cancelled')", name="status"),
+    CheckConstraint("plan IN ('one-number', 'one-number+multi')", name="plan"),
+)
 
-class Contract(Base):
-    """One account's contract.  The row every change locks (R12)."""
-
-    __tablename__ = "contracts"
-    __table_args__ = (
-        CheckConstraint("status IN ('active', 'cancelled')", name="status"),
-        CheckConstraint("plan IN ('one-number', 'one-number+multi')", name="plan"),
-    )
-
-    account: Mapped[str] = mapped_column(String(64), primary_key=True)
-    status: Mapped[str] = mapped_column(String(16))
-    plan: Mapped[str] = mapped_column(String(32))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
-
-
-class Device(Base):
-    """An accessory device's One Number registration.  ``slot`` is NULL once unregistered."""
-
-    __tablename__ = "devices"
-    __table_args__ = (
-        CheckConstraint("slot BETWEEN 1 AND 5", name="slot_range"),
-        CheckConstraint(
-            "(slot IS NULL) = (unregistered_at IS NOT NULL)", name="slot_iff_registered"
-        ),
-        UniqueConstraint("account", "slot", name="uq_devices_account_slot"),
-    )
-
-    id: Mapped[str] = mapped_column(String(16), primary_key=True)
-    account: Mapped[str] = mapped_column(ForeignKey("contracts.account"), index=True)
-    slot: Mapped[int | None] = mapped_column(Integer)
-    name: Mapped[str] = mapped_column(String(30))
-    name_key: Mapped[str] = mapped_column(String(120))
-    type: Mapped[str] = mapped_column(String(64))
-    imei: Mapped[str | None] = mapped_column(String(15), index=True)
-    registered_at: Mapped[datetime] = mapped_column(UTCDateTime())
-    unregistered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+# An accessory device's One Number registration.  ``slot`` is NULL once unregistered.
+devices = Table(
+    "devices", metadata,
+    Column("id", String(16), primary_key=True),
+    Column("account", String(64), ForeignKey("contracts.account"), nullable=False,
+           index=True),
+    Column("slot", Integer),
+    Column("name", String(30), nullable=False),
+    Column("name_key", String(120), nullable=False),
+    Column("type", String(64), nullable=False),
+    Column("imei", String(15), index=True),
+    Column("registered_at", UTCDateTime(), nullable=False),
+    Column("unregistered_at", UTCDateTime()),
     # The type folded as names are (NFKC, case folded), for ``devices search --type``;
     # nullable in the database only because revision 0002 added it (the program always
     # writes it, ``check`` verifies it).
-    type_key: Mapped[str | None] = mapped_column(String(256), index=True)
+    Column("type_key", String(256), index=True),
+    CheckConstraint("slot BETWEEN 1 AND 5", name="slot_range"),
+    CheckConstraint("(slot IS NULL) = (unregistered_at IS NOT NULL)",
+                    name="slot_iff_registered"),
+    UniqueConstraint("account", "slot", name="uq_devices_account_slot"),
+)
 
+# Append-only registration history; ``seq`` orders events with equal timestamps.
+history = Table(
+    "history", metadata,
+    Column("seq", BigId, primary_key=True, autoincrement=True),
+    Column("account", String(64), ForeignKey("contracts.account"), nullable=False),
+    Column("event", String(16), nullable=False),
+    Column("at", UTCDateTime(), nullable=False),
+    Column("device_id", String(16), nullable=False),
+    Column("name", String(30), nullable=False),
+    Column("type", String(64), nullable=False),
+    Column("imei", String(15)),
+    CheckConstraint("event IN ('register', 'unregister')", name="event"),
+    Index("ix_history_account_at", "account", "at", "seq"),
+)
 
-class HistoryEvent(Base):
-    """Append-only registration history; ``seq`` orders events with equal timestamps."""
-
-    __tablename__ = "history"
-    __table_args__ = (
-        CheckConstraint("event IN ('register', 'unregister')", name="event"),
-        Index("ix_history_account_at", "account", "at", "seq"),
-    )
-
-    seq: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
-    account: Mapped[str] = mapped_column(ForeignKey("contracts.account"))
-    event: Mapped[str] = mapped_column(String(16))
-    at: Mapped[datetime] = mapped_column(UTCDateTime())
-    device_id: Mapped[str] = mapped_column(String(16))
-    name: Mapped[str] = mapped_column(String(30))
-    type: Mapped[str] = mapped_column(String(64))
-    imei: Mapped[str | None] = mapped_column(String(15))
-
-
-class AuditRecord(Base):
-    """Append-only record of every change made through the tool."""
-
-    __tablename__ = "audit"
-    __table_args__ = (
-        Index("ix_audit_account_at", "account", "at", "seq"),
-        Index("ix_audit_at", "at", "seq"),
-        Index("ix_audit_batch_id_at", "batch_id", "at", "seq"),
-    )
-
-    seq: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
-    at: Mapped[datetime] = mapped_column(UTCDateTime())
-    operator: Mapped[str] = mapped_column(String(128))
-    action: Mapped[str] = mapped_column(String(32))
-    account: Mapped[str] = mapped_column(String(64))
-    device_id: Mapped[str | None] = mapped_column(String(16))
-    before: Mapped[Any] = mapped_column(JSON, nullable=True)
-    after: Mapped[Any] = mapped_column(JSON, nullable=True)
-    batch_id: Mapped[str | None] = mapped_column(String(64))
+# Append-only record of every change made through the tool.
+audit = Table(
+    "audit", metadata,
+    Column("seq", BigId, primary_key=True, autoincrement=True),
+    Column("at", UTCDateTime(), nullable=False),
+    Column("operator", String(128), nullable=False),
+    Column("action", String(32), nullable=False),
+    Column("account", String(64), nullable=False),
+    Column("device_id", String(16)),
+    Column("before", JSON, nullable=True),
+    Column("after", JSON, nullable=True),
+    Column("batch_id", String(64)),
     # A revert's record: which one it undoes, "BATCH_ID:SEQ" (a revert runs each once)
-    reverts: Mapped[str | None] = mapped_column(String(64), index=True)
+    Column("reverts", String(64), index=True),
+    # The database role that wrote it (revision 0003): PostgreSQL's DEFAULT current_user,
+    # set by the server; NULL on SQLite, which has no roles.
+    Column("db_role", String(64)),
+    Index("ix_audit_account_at", "account", "at", "seq"),
+    Index("ix_audit_at", "at", "seq"),
+    Index("ix_audit_batch_id_at", "batch_id", "at", "seq"),
+)
+
+# Which program revisions may use the schema (revision 0003; one row): the oldest one,
+# as the latest migration declared it.  Written by migrations only, never copied.
+onenumber_schema = Table(
+    "onenumber_schema", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("compatible_from", String(32), nullable=False),
+    CheckConstraint("id = 1", name="one_row"),
+)
 
 
 NAME_KEY_INDEX = "uq_devices_account_name_key"
@@ -157,7 +153,7 @@ def declare_partial_indexes() -> None:
     with a database needs it declared.  Declaring it at import would load the SQLite
     and PostgreSQL dialect modules (their ``*_where`` options), ~0.1 s on every run.
     """
-    table = Base.metadata.tables["devices"]
+    table = devices
     if any(index.name == NAME_KEY_INDEX for index in table.indexes):
         return
     Index(NAME_KEY_INDEX, table.c.account, table.c.name_key, unique=True,

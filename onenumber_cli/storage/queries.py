@@ -4,19 +4,11 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import ScalarSelect, Select, func, select
-from sqlalchemy.orm import Session
 
-from onenumber_cli.errors import AccountNotFound
-from onenumber_cli.storage.models import AuditRecord, Contract, Device, HistoryEvent
-
-
-def get_contract(session: Session, account: str) -> Contract:
-    contract = session.get(Contract, account)
-    if contract is None:
-        raise AccountNotFound(account=account)
-    return contract
+from onenumber_cli.storage.models import audit, contracts, devices, history
 
 
 def history_query(
@@ -26,25 +18,25 @@ def history_query(
     until: datetime | None = None,
     kind: str | None = None,
     limit: int | None = None,
-) -> Select[HistoryEvent]:
+) -> Select[Any]:
     """Newest first; of equal timestamps the one recorded later comes first."""
-    query = select(HistoryEvent).where(HistoryEvent.account == account)
+    query = select(history).where(history.c.account == account)
     if since is not None:
-        query = query.where(HistoryEvent.at >= since)
+        query = query.where(history.c.at >= since)
     if until is not None:
-        query = query.where(HistoryEvent.at < until)
+        query = query.where(history.c.at < until)
     if kind is not None:
-        query = query.where(HistoryEvent.event == kind)
-    query = query.order_by(HistoryEvent.at.desc(), HistoryEvent.seq.desc())
+        query = query.where(history.c.event == kind)
+    query = query.order_by(history.c.at.desc(), history.c.seq.desc())
     return query.limit(limit) if limit is not None else query
 
 
 def registered_count() -> ScalarSelect[int]:
     """Correlated count of registered devices, for account listings."""
     return (
-        select(func.count(Device.id))
-        .where(Device.account == Contract.account, Device.slot.is_not(None))
-        .correlate(Contract)
+        select(func.count(devices.c.id))
+        .where(devices.c.account == contracts.c.account, devices.c.slot.is_not(None))
+        .correlate(contracts)
         .scalar_subquery()
     )
 
@@ -58,25 +50,25 @@ def audit_query(
     action: str | None = None,
     batch_id: str | None = None,
     limit: int | None = None,
-) -> Select[AuditRecord]:
+) -> Select[Any]:
     """Newest first (by time, then by the order of recording)."""
-    query = select(AuditRecord)
-    for column, value in ((AuditRecord.account, account), (AuditRecord.operator, operator),
-                          (AuditRecord.action, action), (AuditRecord.batch_id, batch_id)):
+    query = select(audit)
+    for column, value in ((audit.c.account, account), (audit.c.operator, operator),
+                          (audit.c.action, action), (audit.c.batch_id, batch_id)):
         if value is not None:
             query = query.where(column == value)
     if since is not None:
-        query = query.where(AuditRecord.at >= since)
+        query = query.where(audit.c.at >= since)
     if until is not None:
-        query = query.where(AuditRecord.at < until)
-    query = query.order_by(AuditRecord.at.desc(), AuditRecord.seq.desc())
+        query = query.where(audit.c.at < until)
+    query = query.order_by(audit.c.at.desc(), audit.c.seq.desc())
     return query.limit(limit) if limit is not None else query
 
 
-def accounts_with_prefix(prefix: str, limit: int) -> Select[str]:
+def accounts_with_prefix(prefix: str, limit: int) -> Select[tuple[str]]:
     """``account >= prefix AND account < prefix + U+FFFF``: a primary-key range scan on
     both backends, with no LIKE escaping to get wrong."""
-    query = select(Contract.account).order_by(Contract.account).limit(limit)
+    query = select(contracts.c.account).order_by(contracts.c.account).limit(limit)
     if prefix:
-        query = query.where(Contract.account >= prefix, Contract.account < prefix + "\uffff")
+        query = query.where(contracts.c.account >= prefix, contracts.c.account < prefix + "\uffff")
     return query

@@ -1,6 +1,6 @@
 """One change transaction's working set: accounts loaded under lock as plain rows,
 changes recorded in order and written with SQLAlchemy Core statements, compiled once
-and run on the DBAPI cursor (see :class:`_Prepared`).
+and run on the DBAPI cursor (:mod:`onenumber_cli.storage.prepared`).
 
 The use cases in :mod:`onenumber_cli.services` read and change accounts only through a
 :class:`Tx`; every change goes through one of its methods, which is what makes two
@@ -20,32 +20,28 @@ except that a new contract exists before its devices, so contracts are written f
 from __future__ import annotations
 
 import secrets
-from collections.abc import Collection, Iterator, Sequence
-from contextlib import contextmanager, suppress
+from collections.abc import Collection, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field, fields
 from datetime import datetime
 from functools import cache
 from typing import Any
-from weakref import WeakKeyDictionary
 
 from sqlalchemy import BindParameter, Table, bindparam, func, insert, select, update
-from sqlalchemy.engine import Connection, Dialect
+from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.sql.expression import Insert, Select, Update
 
 from onenumber_cli.errors import OneNumberError
-from onenumber_cli.storage.engine import logging_sql
-from onenumber_cli.storage.models import AuditRecord, Contract, Device, HistoryEvent
+from onenumber_cli.storage.models import audit as _AUDIT
+from onenumber_cli.storage.models import contracts as _CONTRACTS
+from onenumber_cli.storage.models import devices as _DEVICES
+from onenumber_cli.storage.models import history as _HISTORY
+from onenumber_cli.storage.prepared import Runner, Statement
 
 ID_ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz"  # Crockford base32, lower case
 ID_LENGTH = 8
 
-Statement = Select[Any] | Update | Insert
 
-_CONTRACTS: Table = Contract.__table__  # type: ignore[assignment]
-_DEVICES: Table = Device.__table__  # type: ignore[assignment]
-_HISTORY: Table = HistoryEvent.__table__  # type: ignore[assignment]
-_AUDIT: Table = AuditRecord.__table__  # type: ignore[assignment]
 
 @dataclass(eq=False)
 class ContractRow:
@@ -139,50 +135,6 @@ _ID_TAKEN = select(_DEVICES.c.id).where(_DEVICES.c.id == bindparam("id"))
 _REVERTED = select(_AUDIT.c.seq).where(_AUDIT.c.reverts == bindparam("reverts"))
 
 
-class _Prepared:
-    """A statement compiled once for a dialect, run on the DBAPI cursor with the column
-    types' own bind and result processing.
-
-    SQLAlchemy still defines every statement and type; what a change transaction skips
-    is its per-execution machinery, which costs ~80 µs a statement where SQLite itself
-    takes ~8 (a batch row runs five).  Driver errors become SQLAlchemy's
-    :class:`~sqlalchemy.exc.DBAPIError` subclasses, so the engine's error translation
-    and retries see what they always see.  With ``--debug`` (SQL logged) they go through
-    ``exec_driver_sql`` instead, so they are logged like all others.
-    """
-
-    def __init__(self, statement: Statement, dialect: Dialect) -> None:
-        compiled = statement.compile(dialect=dialect)
-        self.sql = compiled.string
-        self.positional = compiled.positional
-        self.names = list(compiled.positiontup or ()) if self.positional else list(compiled.binds)
-        self.binds = [(name, compiled.binds[name].type.dialect_impl(dialect)
-                       .bind_processor(dialect)) for name in self.names]
-        columns = getattr(statement, "selected_columns", ())
-        self.results = [(index, processor) for index, column in enumerate(columns)
-                        if (processor := column.type.dialect_impl(dialect)
-                            .result_processor(dialect, None))]
-
-    def parameters(self, values: dict[str, Any]) -> Any:
-        """The driver's parameters: a tuple in placeholder order, or a dict by name."""
-        processed = [values[name] if processor is None else processor(values[name])
-                     for name, processor in self.binds]
-        return tuple(processed) if self.positional else dict(zip(self.names, processed,
-                                                                  strict=True))
-
-    def row(self, raw: Sequence[Any]) -> tuple[Any, ...]:
-        if not self.results:
-            return tuple(raw)
-        row = list(raw)
-        for index, processor in self.results:
-            row[index] = processor(row[index])
-        return tuple(row)
-
-
-# Compiled once per dialect (an engine's) and statement (module constants, kept forever).
-_PREPARED: WeakKeyDictionary[Dialect, dict[Statement, _Prepared]] = WeakKeyDictionary()
-
-
 @dataclass(eq=False)
 class Account:
     """One account as a change transaction sees it: its contract row, locked (R12), and
@@ -235,70 +187,20 @@ class Tx:
         self._dry_run = dry_run
         self._memory_only = False  # a dry run by a role that may not write
         self._dialect = connection.dialect
-        self._prepared = _PREPARED.setdefault(self._dialect, {})
-        self._echo = logging_sql()
+        self._run = Runner(connection)
         self._accounts: dict[str, Account | None] = {}  # None: looked up, does not exist
         self._devices: dict[str, DeviceRow] = {}
         self._writes: dict[str, list[tuple[Statement, dict[str, Any]]]] = {
             "contracts": [], "devices": [], "history": [], "audit": []}
-        self._undo: list[tuple[Any, ...]] | None = None  # inside row(): how to undo it
-
-    # --- statements --------------------------------------------------------------------
-
+        self._undo: list[_Undo] | None = None  # inside row(): how to undo it
 
     @property
     def connection(self) -> Connection:
         """The connection this transaction runs on (for reads beside the working set)."""
         return self._connection
-    def _prepare(self, statement: Statement) -> _Prepared:
-        prepared = self._prepared.get(statement)
-        if prepared is None:
-            prepared = self._prepared[statement] = _Prepared(statement, self._dialect)
-        return prepared
-
-    def _execute(self, statement: Statement, values: list[dict[str, Any]]
-                 ) -> list[Sequence[Any]]:
-        """Execute once, or executemany for several sets of values; return the rows a
-        SELECT gives, as the driver gives them."""
-        prepared = self._prepare(statement)
-        parameters = [prepared.parameters(v) for v in values]
-        if self._echo:  # through SQLAlchemy, which logs it
-            result = self._connection.exec_driver_sql(
-                prepared.sql, parameters if len(parameters) > 1 else parameters[0])
-            return list(result.fetchall()) if result.returns_rows else []
-        dbapi = self._dialect.loaded_dbapi
-        cursor = None
-        try:
-            cursor = self._connection.connection.cursor()
-            if len(parameters) > 1:
-                cursor.executemany(prepared.sql, parameters)
-            else:
-                cursor.execute(prepared.sql, parameters[0])
-            return list(cursor.fetchall()) if cursor.description else []
-        except dbapi.Error as exc:
-            raise self._driver_error(exc, prepared.sql, parameters, cursor) from exc
-        finally:
-            if cursor is not None:
-                with suppress(dbapi.Error):  # a cursor of a lost connection
-                    cursor.close()
-
-    def _driver_error(self, exc: Any, sql: str, parameters: Any, cursor: Any) -> Exception:
-        """The driver's error as SQLAlchemy's, as SQLAlchemy itself would raise it: when it
-        means the connection is gone, the connection is invalidated (the next transaction
-        gets a new one) and the error says so (``connection_invalidated``)."""
-        connection = self._connection
-        raw = None if connection.invalidated else connection.connection.dbapi_connection
-        lost = connection.invalidated or self._dialect.is_disconnect(exc, raw, cursor)
-        if lost and not connection.invalidated:
-            connection.invalidate(exc)
-        error: Exception = DBAPIError.instance(
-            sql, parameters, exc, self._dialect.loaded_dbapi.Error,
-            connection_invalidated=lost, dialect=self._dialect)
-        return error
 
     def _select(self, statement: Statement, values: dict[str, Any]) -> list[tuple[Any, ...]]:
-        prepared = self._prepare(statement)
-        return [prepared.row(raw) for raw in self._execute(statement, [values])]
+        return self._run.select(statement, values)
 
     # --- reading, under lock -----------------------------------------------------------
 
@@ -366,28 +268,28 @@ class Tx:
 
     def add_account(self, contract: ContractRow) -> Account:
         account = Account(contract)
-        self._remember("account", contract.account, self._accounts.get(contract.account))
+        self._remember(_AccountAdded(contract.account, self._accounts.get(contract.account)))
         self._accounts[contract.account] = account
         self._write("contracts", _INSERT_CONTRACT, _values(contract, CONTRACT_FIELDS))
         return account
 
     def change_contract(self, account: Account, **changes: Any) -> None:
         contract = account.contract
-        self._remember("fields", contract, _values(contract, tuple(changes)))
+        self._remember(_FieldsChanged(contract, _values(contract, tuple(changes))))
         for name, value in changes.items():
             setattr(contract, name, value)
         self._write("contracts", _UPDATE_CONTRACT,
                     _values(contract, ("account", *_CONTRACT_CHANGES), "b_"))
 
     def add_device(self, account: Account, device: DeviceRow) -> None:
-        self._remember("device", account, device)
+        self._remember(_DeviceAdded(account, device))
         account.devices.append(device)
         account.changed()
         self._devices[device.id] = device
         self._write("devices", _INSERT_DEVICE, _values(device, DEVICE_FIELDS))
 
     def change_device(self, device: DeviceRow, **changes: Any) -> None:
-        self._remember("fields", device, _values(device, tuple(changes)))
+        self._remember(_FieldsChanged(device, _values(device, tuple(changes))))
         for name, value in changes.items():
             setattr(device, name, value)
         self._changed(device)
@@ -397,7 +299,7 @@ class Tx:
     def add_history(self, event: str, device: DeviceRow, at: datetime) -> None:
         holder = self._accounts.get(device.account)
         if holder is not None and (holder.latest is None or at > holder.latest):
-            self._remember("fields", holder, {"latest": holder.latest})
+            self._remember(_FieldsChanged(holder, {"latest": holder.latest}))
             holder.latest = at
         self._write("history", _INSERT_HISTORY, {
             "account": device.account, "event": event, "at": at, "device_id": device.id,
@@ -408,7 +310,7 @@ class Tx:
 
     def _write(self, table: str, statement: Statement, values: dict[str, Any]) -> None:
         writes = self._writes[table]
-        self._remember("write", writes, len(writes))
+        self._remember(_Written(writes, len(writes)))
         writes.append((statement, values))
 
     def flush(self) -> None:
@@ -444,7 +346,7 @@ class Tx:
                 end = start + 1
                 while end < len(writes) and writes[end][0] is statement:
                     end += 1
-                self._execute(statement, [values for _, values in writes[start:end]])
+                self._run.execute(statement, [values for _, values in writes[start:end]])
                 start = end
             writes.clear()
 
@@ -469,12 +371,12 @@ class Tx:
             yield
         except OneNumberError:
             for entry in reversed(self._undo):
-                self._rollback(entry)
+                entry.undo(self)
             raise
         finally:
             self._undo = None
 
-    def _remember(self, *entry: Any) -> None:
+    def _remember(self, entry: _Undo) -> None:
         if self._undo is not None:
             self._undo.append(entry)
 
@@ -483,18 +385,55 @@ class Tx:
         if holder is not None:
             holder.changed()
 
-    def _rollback(self, entry: tuple[Any, ...]) -> None:
-        kind, target, before = entry
-        if kind == "fields":
-            for name, value in before.items():
-                setattr(target, name, value)
-            if isinstance(target, DeviceRow):
-                self._changed(target)
-        elif kind == "write":
-            del target[before:]
-        elif kind == "device":
-            target.devices.remove(before)
-            target.changed()
-            del self._devices[before.id]
-        else:  # "account"
-            self._accounts[target] = before
+
+# --- how a refused batch row's changes are undone, one entry per change ------------
+
+
+@dataclass(frozen=True, eq=False)
+class _FieldsChanged:
+    """Fields of a contract, device or account set; ``before`` holds their old values."""
+
+    target: ContractRow | DeviceRow | Account
+    before: dict[str, Any]
+
+    def undo(self, tx: Tx) -> None:
+        for name, value in self.before.items():
+            setattr(self.target, name, value)
+        if isinstance(self.target, DeviceRow):
+            tx._changed(self.target)
+
+
+@dataclass(frozen=True, eq=False)
+class _Written:
+    """A write recorded: the table's list of writes had ``length`` entries before."""
+
+    writes: list[tuple[Statement, dict[str, Any]]]
+    length: int
+
+    def undo(self, tx: Tx) -> None:
+        del self.writes[self.length:]
+
+
+@dataclass(frozen=True, eq=False)
+class _DeviceAdded:
+    account: Account
+    device: DeviceRow
+
+    def undo(self, tx: Tx) -> None:
+        self.account.devices.remove(self.device)
+        self.account.changed()
+        del tx._devices[self.device.id]
+
+
+@dataclass(frozen=True, eq=False)
+class _AccountAdded:
+    """A new contract: the account was unknown (``before`` None) or known not to exist."""
+
+    account: str
+    before: Account | None
+
+    def undo(self, tx: Tx) -> None:
+        tx._accounts[self.account] = self.before
+
+
+_Undo = _FieldsChanged | _Written | _DeviceAdded | _AccountAdded

@@ -22,7 +22,7 @@ from sqlalchemy import select, text
 from onenumber_cli import batch, check, services
 from onenumber_cli.services import Actor
 from onenumber_cli.storage.engine import Database
-from onenumber_cli.storage.models import AuditRecord
+from onenumber_cli.storage.models import audit as AUDIT
 from tests.e2e.test_console_script import SCRIPT
 
 pytestmark = pytest.mark.slow
@@ -59,8 +59,8 @@ def write_file(path: Path, devices: list[tuple[str, str]]) -> None:
 
 def audited_rows(db: Database, operator: str) -> list[int]:
     """The file rows (0-based) that ``operator``'s run applied, from its audit records."""
-    with db.reading() as session:
-        records = session.scalars(select(AuditRecord).where(AuditRecord.operator == operator))
+    with db.connected() as conn:
+        records = conn.execute(select(AUDIT).where(AUDIT.c.operator == operator))
         return sorted(int(r.after["name"][1:]) for r in records)
 
 
@@ -85,9 +85,9 @@ def wait_until_rows_land(db: Database, operator: str,
         if process.poll() is not None:
             _, stderr = process.communicate()
             raise AssertionError(f"the batch ended early: {stderr.decode()[-2000:]}")
-        with db.reading() as session:
-            if session.scalars(select(AuditRecord.seq).where(
-                    AuditRecord.operator == operator).limit(1)).first() is not None:
+        with db.connected() as conn:
+            if conn.scalars(select(AUDIT.c.seq).where(
+                    AUDIT.c.operator == operator).limit(1)).first() is not None:
                 return
         time.sleep(0.05)
     raise AssertionError("the batch never started applying rows")

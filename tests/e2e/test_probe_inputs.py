@@ -157,14 +157,16 @@ def _plant(db: Database) -> None:
     """Hostile values written behind the tool's back (an old version, a hand edit)."""
     from sqlalchemy import update
 
-    from onenumber_cli.storage.models import AuditRecord, Device, HistoryEvent
+    from onenumber_cli.storage.models import audit as AUDIT
+    from onenumber_cli.storage.models import devices as DEVICES
+    from onenumber_cli.storage.models import history as HISTORY
 
     short = "\x1b[2J\n 9 rename demo-multi ok"  # fits a name's 30 characters
     with db.engine.begin() as conn:
-        conn.execute(update(Device).where(Device.name == "BMW")
+        conn.execute(update(DEVICES).where(DEVICES.c.name == "BMW")
                      .values(name="B" + short, type="T\x1b]0;pwned\x07" + short))
-        conn.execute(update(HistoryEvent).values(name="H" + short))
-        conn.execute(update(AuditRecord).values(operator="op" + ESCAPE + FORGED))
+        conn.execute(update(HISTORY).values(name="H" + short))
+        conn.execute(update(AUDIT).values(operator="op" + ESCAPE + FORGED))
 
 
 @pytest.mark.parametrize("lang", ["en", "ja"])

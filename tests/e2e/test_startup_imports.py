@@ -52,12 +52,55 @@ def test_completing_a_command_name_imports_nothing_heavy(tmp_path: Path) -> None
     assert heavy(imported(env=env)) == []
 
 
+@pytest.mark.parametrize("line", ["onenumber status demo-",
+                                  "onenumber devices show demo-multi Ap"])
+def test_a_tab_on_an_account_or_device_loads_no_use_case(db_url: str, line: str) -> None:
+    """A lookup TAB must cost no more than ``status`` (benchmarks/startup.py): it reads
+    through storage.lookups, never the use cases, the change bodies or the unit of work."""
+    env = {"ONENUMBER_DATABASE_URL": db_url}
+    subprocess.run([sys.executable, "-m", "onenumber_cli", "demo", "-q"], check=True,
+                   env={**os.environ, **env}, capture_output=True, timeout=60)
+    names = imported(env={**env, "_ONENUMBER_COMPLETE": "complete_bash", "COMP_LINE": line})
+    assert "onenumber_cli.storage.lookups" in names  # the lookup really ran
+    assert not {n for n in names if n.startswith("onenumber_cli.services")}
+    assert "onenumber_cli.storage.unit" not in names
+
+
 def test_status_as_json_needs_neither_alembic_nor_tabulate(db_url: str) -> None:
     env = {"ONENUMBER_DATABASE_URL": db_url}
     subprocess.run([sys.executable, "-m", "onenumber_cli", "demo", "-q"], check=True,
                    env={**os.environ, **env}, capture_output=True, timeout=60)
     names = imported("status", "demo-multi", "-o", "json", env=env)
-    assert "sqlalchemy.orm" in names  # the call really reached the database
+    assert "sqlalchemy.engine" in names  # the call really reached the database
     assert not {"alembic", "tabulate"} & names  # (SQLAlchemy itself imports importlib.metadata)
     table = imported("status", "demo-multi", env=env)
     assert "tabulate" in table and "alembic" not in table
+
+
+@pytest.mark.parametrize("args", [
+    ["status", "demo-multi", "-o", "json"],
+    ["devices", "list", "demo-multi"],
+    ["devices", "rename", "demo-multi", "BMW", "BMW", "--dry-run"],
+    ["devices", "search", "--type", "BMW"],
+    ["history", "demo-multi"],
+    ["accounts", "list"],
+    ["audit", "--limit", "3", "--no-pager"],
+    ["check"],
+    ["option", "subscribe", "demo-single", "--dry-run"],
+    ["db", "current"],
+])
+def test_no_command_but_db_upgrade_imports_the_orm_or_alembic(db_url: str,
+                                                              args: list[str]) -> None:
+    """Storage is SQLAlchemy Core: the ORM (~25 ms of every start) and Alembic (~0.3 s)
+    are for ``db upgrade`` alone."""
+    env = {"ONENUMBER_DATABASE_URL": db_url}
+    subprocess.run([sys.executable, "-m", "onenumber_cli", "demo", "-q"], check=True,
+                   env={**os.environ, **env}, capture_output=True, timeout=60)
+    names = imported(*args, env=env)
+    assert "sqlalchemy.engine" in names
+    assert not {n for n in names if n.startswith(("sqlalchemy.orm", "alembic"))}
+
+
+def test_db_upgrade_is_where_alembic_runs(tmp_path: Path) -> None:
+    env = {"ONENUMBER_DATABASE_URL": f"sqlite:///{tmp_path / 'new.sqlite'}"}
+    assert "alembic" in imported("db", "upgrade", env=env)

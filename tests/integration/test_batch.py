@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+from collections.abc import Mapping, Sequence
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
@@ -11,12 +12,13 @@ from sqlalchemy import func, select
 from onenumber_cli import batch, services
 from onenumber_cli.services import Actor
 from onenumber_cli.storage.engine import Database
-from onenumber_cli.storage.models import AuditRecord, HistoryEvent
+from onenumber_cli.storage.models import audit as AUDIT
+from onenumber_cli.storage.models import history as HISTORY
 
 TOKYO = ZoneInfo("Asia/Tokyo")
 
 
-def run(db: Database, lines: list[dict[str, object]], *, dry_run: bool = False,
+def run(db: Database, lines: Sequence[Mapping[str, object]], *, dry_run: bool = False,
         atomic: bool = False, batch_id: str = "b-test") -> list[batch.RowResult]:
     data = io.BytesIO("\n".join(json.dumps(line) for line in lines).encode())
     batch.scan(data, "jsonl")
@@ -25,12 +27,12 @@ def run(db: Database, lines: list[dict[str, object]], *, dry_run: bool = False,
 
 
 def counts(db: Database) -> tuple[int, int]:
-    with db.reading() as session:
-        return (session.scalar(select(func.count()).select_from(HistoryEvent)) or 0,
-                session.scalar(select(func.count()).select_from(AuditRecord)) or 0)
+    with db.connected() as conn:
+        return (conn.scalar(select(func.count()).select_from(HISTORY)) or 0,
+                conn.scalar(select(func.count()).select_from(AUDIT)) or 0)
 
 
-SETUP = [
+SETUP: list[dict[str, object]] = [
     {"action": "service-subscribe", "account": "a", "multi": True},
     {"action": "register", "account": "a", "type": "BMW"},
     {"action": "register", "account": "a", "type": "Apple Watch SE", "name": "Watch"},
@@ -45,8 +47,8 @@ def test_each_row_is_applied_and_reported(db: Database) -> None:
     assert [(r.row, r.ok, r.changed) for r in results] == [
         (1, True, True), (2, True, True), (3, True, True), (4, True, True),
         (5, False, False), (6, False, False)]
-    assert results[4].error and results[4].error["code"] == "account_not_found"
-    assert results[5].error and results[5].error["code"] == "duplicate_name"
+    assert results[4].error and results[4].error.code == "account_not_found"
+    assert results[5].error and results[5].error.code == "duplicate_name"
     assert sorted(d.name for d in services.list_devices(db, "a")) == ["BMW", "時計"]
 
 
@@ -76,7 +78,8 @@ def test_rerunning_an_applied_file_changes_nothing(db: Database) -> None:
 
 
 def test_atomic_commits_only_when_every_row_succeeds(db: Database) -> None:
-    failing = [*SETUP, {"action": "register", "account": "a", "type": "BMW", "name": "bmw"}]
+    failing: list[dict[str, object]] = [
+        *SETUP, {"action": "register", "account": "a", "type": "BMW", "name": "bmw"}]
     results = run(db, failing, atomic=True)
     assert [r.ok for r in results] == [True, True, True, False]
     assert not any(r.changed for r in results)  # rolled back: nothing changed
@@ -88,18 +91,19 @@ def test_atomic_commits_only_when_every_row_succeeds(db: Database) -> None:
 
 
 def test_dry_run_sees_earlier_rows_and_writes_nothing(db: Database) -> None:
-    rows = [*SETUP,  # the account exists only inside the dry run
-            {"action": "rename", "account": "a", "device": "Watch", "name": "BMW"},
-            {"action": "unregister", "account": "a", "device": "Watch"}]
+    rows: list[dict[str, object]] = [
+        *SETUP,  # the account exists only inside the dry run
+        {"action": "rename", "account": "a", "device": "Watch", "name": "BMW"},
+        {"action": "unregister", "account": "a", "device": "Watch"}]
     results = run(db, rows, dry_run=True)
     assert [(r.ok, r.changed) for r in results] == [
         (True, True), (True, True), (True, True), (False, False), (True, True)]
-    assert results[3].error and results[3].error["code"] == "duplicate_name"
+    assert results[3].error and results[3].error.code == "duplicate_name"
     assert counts(db) == (0, 0)
     assert list(services.list_accounts(db)) == []
 
 
 def test_a_failing_row_does_not_undo_the_rows_before_it(db: Database) -> None:
     results = run(db, [*SETUP, {"action": "service-cancel", "account": "a"}])
-    assert results[-1].error and results[-1].error["code"] == "too_many_devices"
+    assert results[-1].error and results[-1].error.code == "too_many_devices"
     assert len(services.list_devices(db, "a")) == 2

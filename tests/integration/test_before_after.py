@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import json
+from collections.abc import Mapping, Sequence
 from zoneinfo import ZoneInfo
 
 from onenumber_cli import batch, services
@@ -14,17 +15,18 @@ from onenumber_cli.storage.engine import Database
 TOKYO = ZoneInfo("Asia/Tokyo")
 
 
-def apply(db: Database, rows: list[dict[str, object]], **modes: bool) -> list[batch.RowResult]:
+def apply(db: Database, rows: Sequence[Mapping[str, object]], *, dry_run: bool = False,
+          atomic: bool = False) -> list[batch.RowResult]:
     stream = io.BytesIO("\n".join(json.dumps(r) for r in rows).encode())
     return list(batch.apply(db, lambda: batch.rows(stream, "jsonl"), Actor("op", "b1"),
-                            TOKYO, **modes))
+                            TOKYO, dry_run=dry_run, atomic=atomic))
 
 
 def test_results_carry_the_audit_records_before_and_after(db: Database, actor: Actor) -> None:
     services.service_subscribe(db, actor, "m")
     rename = services.register_device(db, actor, "m", "BMW", name="BMW")
     assert rename.before is None and rename.after["name"] == "BMW"
-    dry = services.rename_device(db, actor, "m", "BMW", "愛車", dry_run=True)
+    dry = services.rename_device.check(db, actor, "m", "BMW", "愛車")
     assert (dry.before, dry.after) == ({"name": "BMW"}, {"name": "愛車"})
     done = services.rename_device(db, actor, "m", "BMW", "愛車")
     record = next(services.list_audit(db, "m", action="rename"))
@@ -45,7 +47,8 @@ def test_batch_rows_carry_before_and_after_and_a_rolled_back_run_none(db: Databa
     assert [(r.before, r.after) for r in plan] == [
         ({"name": "BMW"}, {"name": "Car"}),
         ({"plan": "one-number"}, {"plan": "one-number+multi"})]
-    failing = [*rows, {"action": "rename", "account": "m", "device": "nope", "name": "x"}]
+    failing: list[dict[str, object]] = [
+        *rows, {"action": "rename", "account": "m", "device": "nope", "name": "x"}]
     rolled_back = apply(db, failing, atomic=True)
     assert all((r.changed, r.before, r.after) == (False, None, None) for r in rolled_back)
     applied = apply(db, rows)

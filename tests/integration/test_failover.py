@@ -42,7 +42,8 @@ from sqlalchemy import select
 from onenumber_cli import batch, services
 from onenumber_cli.services import Actor
 from onenumber_cli.storage.engine import Database, parse_url
-from onenumber_cli.storage.models import AuditRecord, Device
+from onenumber_cli.storage.models import audit as AUDIT
+from onenumber_cli.storage.models import devices as DEVICE_ROWS
 from tests.e2e.test_console_script import SCRIPT
 
 pytestmark = pytest.mark.slow
@@ -244,10 +245,11 @@ def seed(db: Database) -> list[tuple[str, str]]:
 
 def registered(db: Database) -> list[tuple[str, str, str]]:
     """(account, device id, name) of every registered device, by account and slot."""
-    with db.reading() as session:
-        return [(r.account, r.id, r.name) for r in session.execute(
-            select(Device.account, Device.id, Device.name).where(Device.slot.is_not(None))
-            .order_by(Device.account, Device.slot))]
+    with db.connected() as conn:
+        return [(r.account, r.id, r.name) for r in conn.execute(
+            select(DEVICE_ROWS.c.account, DEVICE_ROWS.c.id, DEVICE_ROWS.c.name)
+            .where(DEVICE_ROWS.c.slot.is_not(None))
+            .order_by(DEVICE_ROWS.c.account, DEVICE_ROWS.c.slot))]
 
 
 def write_file(path: Path, devices: list[tuple[str, str]]) -> None:
@@ -261,8 +263,8 @@ def write_file(path: Path, devices: list[tuple[str, str]]) -> None:
 def renames_by_row(db: Database) -> dict[int, list[str]]:
     """For each file row (0-based), the operators whose audit records applied it."""
     found: dict[int, list[str]] = {}
-    with db.reading() as session:
-        for record in session.scalars(select(AuditRecord).where(AuditRecord.action == "rename")):
+    with db.connected() as conn:
+        for record in conn.execute(select(AUDIT).where(AUDIT.c.action == "rename")):
             found.setdefault(int(record.after["name"][1:]), []).append(record.operator)
     return found
 

@@ -22,7 +22,7 @@ from onenumber_cli.errors import (
 )
 from onenumber_cli.services import Actor
 from onenumber_cli.storage.engine import Database, parse_url
-from onenumber_cli.storage.models import AuditRecord
+from onenumber_cli.storage.models import audit as AUDIT
 from onenumber_cli.storage.unit import Tx
 from tests.integration.test_one_account_per_change import snapshot
 
@@ -31,7 +31,7 @@ IMEI = "490154203237518"
 
 def audit_count(db: Database) -> int:
     with db.engine.connect() as conn:
-        return int(conn.execute(select(func.count()).select_from(AuditRecord)).scalar_one())
+        return int(conn.execute(select(func.count()).select_from(AUDIT)).scalar_one())
 
 
 @pytest.fixture
@@ -176,7 +176,7 @@ def test_a_connection_killed_mid_transaction_is_retried_on_a_new_one(
         attempts.append(1)
         if len(attempts) == 1:
             _kill_own_session(tx, db_url)
-        result = services.rename_in(tx, actor, "m", device.id, "Renamed")
+        result = services.changes.rename_in(tx, actor, "m", device.id, "Renamed")
         tx.flush()
         return result
 
@@ -252,7 +252,7 @@ def test_a_batch_row_at_the_calendars_edge_fails_alone_and_the_batch_goes_on(
             {"action": "register", "account": "m", "type": "W", "name": "C"}]
     stream = io.BytesIO("\n".join(json.dumps(r) for r in rows).encode())
     results = list(batch.apply(db, lambda: batch.rows(stream, "jsonl"), actor, UTC))
-    assert [(r.ok, (r.error or {}).get("code")) for r in results] == [
+    assert [(r.ok, r.error and r.error.code) for r in results] == [
         (False, "invalid_time"), (False, "invalid_time"), (True, None)]
 
 

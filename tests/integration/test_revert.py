@@ -12,6 +12,7 @@ import pytest
 
 from onenumber_cli import batch, check, revert, services
 from onenumber_cli.errors import BatchNotFound
+from onenumber_cli.i18n.errors import error_dict
 from onenumber_cli.services import Actor
 from onenumber_cli.storage.engine import Database
 from tests.integration.test_one_account_per_change import snapshot
@@ -25,10 +26,11 @@ def apply(db: Database, lines: list[dict[str, object]], batch_id: str) -> list[b
                             TOKYO))
 
 
-def undo(db: Database, batch_id: str, new_id: str, **modes: bool) -> list[batch.RowResult]:
+def undo(db: Database, batch_id: str, new_id: str, *, dry_run: bool = False,
+         atomic: bool = False) -> list[batch.RowResult]:
     actor = Actor("op", new_id, reverts=batch_id)
     return list(batch.apply(db, revert.rows(db, batch_id), actor, TOKYO,
-                            planner=revert.inverse, **modes))
+                            planner=revert.inverse, dry_run=dry_run, atomic=atomic))
 
 
 @pytest.fixture
@@ -60,7 +62,7 @@ def test_revert_undoes_every_reversible_row_newest_first(
     assert all(r.ok and r.changed for r in applied), [r.error for r in applied]
     assert revert.count(db, "b1") == len(EVERY_ACTION)
     results = undo(db, "b1", "r1")
-    codes = [(r.action, r.ok, (r.error or {}).get("code")) for r in results]
+    codes = [(r.action, r.ok, r.error and r.error.code) for r in results]
     assert codes == [  # newest first
         ("option-subscribe", True, None), ("unregister", False, "irreversible"),
         ("service-cancel", True, None), ("service-cancel", True, None),
@@ -86,8 +88,9 @@ def test_a_rename_changed_again_after_the_batch_is_reported_not_overwritten(
     apply(db, [EVERY_ACTION[0]], "b1")
     services.rename_device(db, actor, "multi", "愛車", "Later")
     (result,) = undo(db, "b1", "r1")
-    assert result.error is not None and result.error["code"] == "changed_since"
-    assert "Later" in result.error["message"] and "愛車" in result.error["message"]
+    assert result.error is not None and result.error.code == "changed_since"
+    message = error_dict(result.error)["message"]
+    assert "Later" in message and "愛車" in message
     assert services.show_device(db, "multi", "Later").name == "Later"
 
 

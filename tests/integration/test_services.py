@@ -24,15 +24,16 @@ from onenumber_cli.errors import (
 )
 from onenumber_cli.services import Actor
 from onenumber_cli.storage.engine import Database
-from onenumber_cli.storage.models import AuditRecord, HistoryEvent
+from onenumber_cli.storage.models import audit as AUDIT
+from onenumber_cli.storage.models import history as HISTORY
 
 IMEI = "490154203237518"
 
 
 def counts(db: Database) -> tuple[int, int]:
-    with db.reading() as session:
-        return (session.scalar(select(func.count()).select_from(HistoryEvent)) or 0,
-                session.scalar(select(func.count()).select_from(AuditRecord)) or 0)
+    with db.connected() as conn:
+        return (conn.scalar(select(func.count()).select_from(HISTORY)) or 0,
+                conn.scalar(select(func.count()).select_from(AUDIT)) or 0)
 
 
 @pytest.fixture
@@ -151,14 +152,14 @@ def test_a_name_equal_to_another_devices_imei_is_refused_and_old_data_is_ambiguo
     from sqlalchemy import update
 
     from onenumber_cli.errors import DuplicateName
-    from onenumber_cli.storage.models import Device
+    from onenumber_cli.storage.models import devices as DEVICES
 
     services.register_device(db, actor, multi, "Watch", imei=IMEI)
     with pytest.raises(DuplicateName):
         services.register_device(db, actor, multi, "Other", name=IMEI)
     services.register_device(db, actor, multi, "Other", name="Other")
     with db.engine.begin() as conn:  # such a name from before the rule: ask for an id
-        conn.execute(update(Device).where(Device.name == "Other")
+        conn.execute(update(DEVICES).where(DEVICES.c.name == "Other")
                      .values(name=IMEI, name_key=IMEI))
     with pytest.raises(AmbiguousDevice) as caught:
         services.show_device(db, multi, IMEI)
@@ -256,13 +257,13 @@ def test_history_filters_and_orders_newest_first(db: Database, actor: Actor,
 def test_dry_run_checks_everything_and_writes_nothing(db: Database, actor: Actor,
                                                       multi: str) -> None:
     before = counts(db)
-    result = services.register_device(db, actor, multi, "A", dry_run=True)
+    result = services.register_device.check(db, actor, multi, "A")
     assert result.changed and result.dry_run
     assert services.list_devices(db, multi) == []
     assert counts(db) == before
     services.register_device(db, actor, multi, "A")
     with pytest.raises(DuplicateName):
-        services.register_device(db, actor, multi, "B", name="a", dry_run=True)
+        services.register_device.check(db, actor, multi, "B", name="a")
 
 
 def test_a_refused_change_writes_nothing(db: Database, actor: Actor, single: str) -> None:
@@ -275,8 +276,8 @@ def test_a_refused_change_writes_nothing(db: Database, actor: Actor, single: str
 def test_audit_records_who_did_what(db: Database, multi: str) -> None:
     services.register_device(db, Actor("alice", batch_id="b-1"), multi, "A")
     services.rename_device(db, Actor("bob"), multi, "A", "B")
-    with db.reading() as session:
-        rows = session.scalars(select(AuditRecord).order_by(AuditRecord.seq.desc())).all()
+    with db.connected() as conn:
+        rows = conn.execute(select(AUDIT).order_by(AUDIT.c.seq.desc())).all()
     assert (rows[0].operator, rows[0].action, rows[0].before, rows[0].after) == (
         "bob", "rename", {"name": "A"}, {"name": "B"})
     assert (rows[1].operator, rows[1].batch_id, rows[1].after["name"]) == ("alice", "b-1", "A")

@@ -36,7 +36,6 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from functools import partial
 from typing import Any, ClassVar
 from zoneinfo import ZoneInfo
 
@@ -57,7 +56,10 @@ from onenumber_cli.domain.values import Action
 from onenumber_cli.errors import OneNumberError
 from onenumber_cli.services import Actor, ChangeResult
 from onenumber_cli.storage.engine import Database
-from onenumber_cli.storage.models import AuditRecord, Contract, Device, HistoryEvent
+from onenumber_cli.storage.models import audit as AUDIT
+from onenumber_cli.storage.models import contracts as CONTRACTS
+from onenumber_cli.storage.models import devices as DEVICES
+from onenumber_cli.storage.models import history as HISTORY
 
 TOKYO = ZoneInfo("Asia/Tokyo")
 ACCOUNTS = ("state-a", "state-b", "state-c")  # only these: see `mine`
@@ -99,31 +101,32 @@ def mine(table: Any) -> Any:
     """Rows of the machine's accounts.  Every read and delete is limited to them, so a
     process sharing the PostgreSQL test database (a developer's other run) neither
     disturbs the laws nor loses its rows."""
-    return table.account.in_(ACCOUNTS)
+    return table.c.account.in_(ACCOUNTS)
 
 
 def _all(*columns: Any) -> Select[Any]:
-    return select(*columns).where(mine(columns[0].class_)).order_by(columns[0])
+    return select(*columns).where(mine(columns[0].table)).order_by(columns[0])
 
 
 # Built once: the machine reads the whole state after every step.
 SNAPSHOT = {
-    "contracts": _all(Contract.account, Contract.status, Contract.plan, Contract.created_at,
-                      Contract.updated_at),
-    "devices": _all(Device.id, Device.account, Device.slot, Device.name, Device.name_key,
-                    Device.type, Device.imei, Device.registered_at, Device.unregistered_at),
-    "history": _all(HistoryEvent.seq, HistoryEvent.account, HistoryEvent.event,
-                    HistoryEvent.at, HistoryEvent.device_id, HistoryEvent.name,
-                    HistoryEvent.type, HistoryEvent.imei),
-    "audit": _all(AuditRecord.seq, AuditRecord.at, AuditRecord.operator, AuditRecord.action,
-                  AuditRecord.account, AuditRecord.device_id, AuditRecord.before,
-                  AuditRecord.after, AuditRecord.batch_id),
+    "contracts": _all(*(CONTRACTS.c[name] for name in (
+        "account", "status", "plan", "created_at", "updated_at"))),
+    "devices": _all(*(DEVICES.c[name] for name in (
+        "id", "account", "slot", "name", "name_key", "type", "imei", "registered_at",
+        "unregistered_at"))),
+    "history": _all(HISTORY.c.seq, HISTORY.c.account, HISTORY.c.event,
+                    HISTORY.c.at, HISTORY.c.device_id, HISTORY.c.name,
+                    HISTORY.c.type, HISTORY.c.imei),
+    "audit": _all(AUDIT.c.seq, AUDIT.c.at, AUDIT.c.operator, AUDIT.c.action,
+                  AUDIT.c.account, AUDIT.c.device_id, AUDIT.c.before,
+                  AUDIT.c.after, AUDIT.c.batch_id),
 }
-DEVICE_IDS = (select(HistoryEvent.device_id)
-              .where(mine(HistoryEvent), HistoryEvent.event == "register")
-              .order_by(HistoryEvent.seq))
-LATEST = select(func.max(HistoryEvent.at)).where(HistoryEvent.account == bindparam("account"))
-CREATED = select(Contract.created_at).where(Contract.account == bindparam("account"))
+DEVICE_IDS = (select(HISTORY.c.device_id)
+              .where(mine(HISTORY), HISTORY.c.event == "register")
+              .order_by(HISTORY.c.seq))
+LATEST = select(func.max(HISTORY.c.at)).where(HISTORY.c.account == bindparam("account"))
+CREATED = select(CONTRACTS.c.created_at).where(CONTRACTS.c.account == bindparam("account"))
 
 
 @dataclass(frozen=True)
@@ -155,7 +158,7 @@ def device_ids(db: Database, account: str | None) -> list[str]:
     """The ids of the account's devices (or all), in the order they were registered (ids
     are random; the order is not)."""
     query = DEVICE_IDS if account is None else DEVICE_IDS.where(
-        HistoryEvent.account == account)
+        HISTORY.c.account == account)
     with db.connected() as connection:
         return list(connection.scalars(query))
 
@@ -170,7 +173,7 @@ def latest_event(db: Database, account: str) -> datetime:
 
 def empty(db: Database) -> None:
     with db.engine.begin() as connection:
-        for table in (AuditRecord, HistoryEvent, Device, Contract):
+        for table in (AUDIT, HISTORY, DEVICES, CONTRACTS):
             connection.execute(delete(table).where(mine(table)))
 
 
@@ -242,11 +245,11 @@ class Changes(RuleBasedStateMachine):
 
     # --- single changes ---------------------------------------------------------------
 
-    def change(self, call: Callable[[], ChangeResult], dry_run: bool) -> None:
+    def change(self, change: services.Change, dry_run: bool) -> None:
         before = self.state()
         self.current = None
         try:
-            result = call()
+            result = services.perform(self.db, change, dry_run=dry_run)
         except OneNumberError as error:
             assert self.state() == before, f"refused ({error.code}) but wrote"
             return
@@ -261,20 +264,18 @@ class Changes(RuleBasedStateMachine):
         """A full one-number account and a multi account with two devices (the third
         account is left to the rules): every refusal is one step away."""
         a, b = ACCOUNTS[:2]
-        for call in (
-            partial(services.service_subscribe, self.db, self.actor, a),
-            partial(services.register_device, self.db, self.actor, a, "BMW"),
-            partial(services.service_subscribe, self.db, self.actor, b, multi=True),
-            partial(services.register_device, self.db, self.actor, b, "Apple Watch SE",
-                    imei=IMEIS[0]),
-            partial(services.register_device, self.db, self.actor, b, "Car", name="Band"),
+        for change in (
+            services.SERVICE_SUBSCRIBE.bind(self.actor, a),
+            services.REGISTER.bind(self.actor, a, "BMW"),
+            services.SERVICE_SUBSCRIBE.bind(self.actor, b, multi=True),
+            services.REGISTER.bind(self.actor, b, "Apple Watch SE", imei=IMEIS[0]),
+            services.REGISTER.bind(self.actor, b, "Car", name="Band"),
         ):
-            self.change(call, False)
+            self.change(change, False)
 
     @rule(account=an_account, multi=maybe(), dry_run=maybe())
     def service_subscribe(self, account: str, multi: bool, dry_run: bool) -> None:
-        self.change(partial(services.service_subscribe, self.db, self.actor, account,
-                            multi=multi, dry_run=dry_run), dry_run)
+        self.change(services.SERVICE_SUBSCRIBE.bind(self.actor, account, multi=multi), dry_run)
 
     @rule(data=st.data(), account=an_account,
           device_type=st.sampled_from(TYPES), name=optional_name, imei=optional_imei,
@@ -283,39 +284,33 @@ class Changes(RuleBasedStateMachine):
                  name: str | None, imei: str | None, replace: bool,
                  dry_run: bool) -> None:
         at = self.at(data, account)
-        self.change(partial(services.register_device, self.db, self.actor, account,
-                            device_type, name=name, imei=imei, at=at, replace=replace,
-                            dry_run=dry_run), dry_run)
+        self.change(services.REGISTER.bind(self.actor, account, device_type, name=name,
+                                           imei=imei, at=at, replace=replace), dry_run)
 
     @rule(data=st.data(), account=an_account,
           new_name=st.sampled_from(NAMES), dry_run=maybe())
     def rename(self, data: st.DataObject, account: str, new_name: str,
                dry_run: bool) -> None:
         device = self.device_ref(data, account)
-        self.change(partial(services.rename_device, self.db, self.actor, account, device,
-                            new_name, dry_run=dry_run), dry_run)
+        self.change(services.RENAME.bind(self.actor, account, device, new_name), dry_run)
 
     @rule(data=st.data(), account=an_account, dry_run=maybe())
     def unregister(self, data: st.DataObject, account: str, dry_run: bool) -> None:
         device = self.device_ref(data, account)
         at = self.at(data, account)
-        self.change(partial(services.unregister_device, self.db, self.actor, account, device,
-                            at=at, dry_run=dry_run), dry_run)
+        self.change(services.UNREGISTER.bind(self.actor, account, device, at=at), dry_run)
 
     @rule(account=an_account, dry_run=maybe())
     def option_subscribe(self, account: str, dry_run: bool) -> None:
-        self.change(partial(services.option_subscribe, self.db, self.actor, account,
-                            dry_run=dry_run), dry_run)
+        self.change(services.OPTION_SUBSCRIBE.bind(self.actor, account), dry_run)
 
     @rule(account=an_account, dry_run=maybe())
     def option_cancel(self, account: str, dry_run: bool) -> None:
-        self.change(partial(services.option_cancel, self.db, self.actor, account,
-                            dry_run=dry_run), dry_run)
+        self.change(services.OPTION_CANCEL.bind(self.actor, account), dry_run)
 
     @rule(account=an_account, dry_run=maybe())
     def service_cancel(self, account: str, dry_run: bool) -> None:
-        self.change(partial(services.service_cancel, self.db, self.actor, account,
-                            dry_run=dry_run), dry_run)
+        self.change(services.SERVICE_CANCEL.bind(self.actor, account), dry_run)
 
     # --- batches ----------------------------------------------------------------------
 
@@ -411,13 +406,13 @@ Step = Callable[[Changes], None]
 
 
 def _register(account: str, device_type: str, **options: Any) -> Step:
-    return lambda m: m.change(partial(services.register_device, m.db, m.actor, account,
-                                      device_type, **options), False)
+    return lambda m: m.change(services.REGISTER.bind(m.actor, account, device_type, **options),
+                              False)
 
 
 def _unregister(account: str, device: str, **options: Any) -> Step:
-    return lambda m: m.change(partial(services.unregister_device, m.db, m.actor, account,
-                                      device, **options), False)
+    return lambda m: m.change(services.UNREGISTER.bind(m.actor, account, device, **options),
+                              False)
 
 
 def _batch_register(account: str, device_type: str, **fields: Any) -> Step:

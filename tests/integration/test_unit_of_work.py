@@ -23,7 +23,10 @@ from onenumber_cli import batch, services
 from onenumber_cli.errors import InvalidName
 from onenumber_cli.services import Actor
 from onenumber_cli.storage.engine import Database
-from onenumber_cli.storage.models import AuditRecord, Contract, Device, HistoryEvent
+from onenumber_cli.storage.models import audit as AUDIT
+from onenumber_cli.storage.models import contracts as CONTRACTS
+from onenumber_cli.storage.models import devices as DEVICES
+from onenumber_cli.storage.models import history as HISTORY
 from onenumber_cli.storage.unit import ContractRow, Tx
 
 TOKYO = ZoneInfo("Asia/Tokyo")
@@ -60,31 +63,33 @@ def random_batch(seed: int, count: int) -> list[dict[str, Any]]:
     return lines
 
 
-def run(db: Database, lines: list[dict[str, Any]], **modes: bool) -> list[batch.RowResult]:
+def run(db: Database, lines: list[dict[str, Any]], *, dry_run: bool = False,
+        atomic: bool = False) -> list[batch.RowResult]:
     data = io.BytesIO("\n".join(json.dumps(line) for line in lines).encode())
     return list(batch.apply(db, lambda: batch.rows(data, "jsonl"), Actor("ops", "b"),
-                            TOKYO, **modes))
+                            TOKYO, dry_run=dry_run, atomic=atomic))
 
 
 def outcome(result: batch.RowResult) -> tuple[Any, ...]:
-    return result.ok, result.changed, result.error["code"] if result.error else None
+    return result.ok, result.changed, result.error.code if result.error else None
 
 
 def contents(db: Database) -> dict[str, Any]:
     """The database without ids, timestamps and sequence numbers."""
-    with db.reading() as session:
+    with db.connected() as conn:
         return {
-            "contracts": sorted(session.execute(
-                select(Contract.account, Contract.status, Contract.plan)).all()),
-            "devices": sorted(session.execute(
-                select(Device.account, Device.slot, Device.name, Device.name_key, Device.type,
-                       Device.imei, Device.unregistered_at.is_(None))).all(),
+            "contracts": sorted(conn.execute(
+                select(CONTRACTS.c.account, CONTRACTS.c.status, CONTRACTS.c.plan)).all()),
+            "devices": sorted(conn.execute(
+                select(DEVICES.c.account, DEVICES.c.slot, DEVICES.c.name, DEVICES.c.name_key,
+                       DEVICES.c.type, DEVICES.c.imei, DEVICES.c.unregistered_at.is_(None))
+            ).all(),
                 key=repr),
-            "history": [tuple(r) for r in session.execute(
-                select(HistoryEvent.account, HistoryEvent.event, HistoryEvent.name)
-                .order_by(HistoryEvent.seq))],
-            "audit": [tuple(r) for r in session.execute(
-                select(AuditRecord.account, AuditRecord.action).order_by(AuditRecord.seq))],
+            "history": [tuple(r) for r in conn.execute(
+                select(HISTORY.c.account, HISTORY.c.event, HISTORY.c.name)
+                .order_by(HISTORY.c.seq))],
+            "audit": [tuple(r) for r in conn.execute(
+                select(AUDIT.c.account, AUDIT.c.action).order_by(AUDIT.c.seq))],
         }
 
 
@@ -111,7 +116,7 @@ def test_one_transaction_decides_and_writes_what_row_by_row_does(
 
 def empty(db: Database) -> None:
     with db.engine.begin() as connection:
-        for table in (AuditRecord, HistoryEvent, Device, Contract):
+        for table in (AUDIT, HISTORY, DEVICES, CONTRACTS):
             connection.execute(delete(table))
 
 

@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import io
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 import pytest
 
 from onenumber_cli import batch
 from onenumber_cli.errors import InvalidArgument, InvalidBatch
+from onenumber_cli.i18n.errors import render
 from onenumber_cli.services import Actor
+
+if TYPE_CHECKING:
+    from _typeshed import WriteableBuffer
 
 TOKYO = ZoneInfo("Asia/Tokyo")
 
@@ -65,7 +70,7 @@ def test_an_unusable_file_is_refused_with_its_line(content: str | bytes, reason:
     with pytest.raises(InvalidBatch) as caught:
         batch.scan(data, batch.detect_format(data))
     assert (caught.value.reason, caught.value.params["line"]) == (reason, line)
-    assert f"{line}" in caught.value.message
+    assert f"{line}" in render(caught.value)[0]
 
 
 def test_a_missing_file_is_refused(tmp_path: object) -> None:
@@ -94,7 +99,9 @@ def test_malformed_rows_are_row_errors(fields: dict[str, object], reason: str) -
 @pytest.mark.parametrize("value", ["true", "TRUE", "1", "yes", True])
 def test_flags_accept_the_usual_spellings(value: object) -> None:
     row = batch.Row(1, 2, {"action": "service-subscribe", "account": "a", "multi": value})
-    assert callable(batch.operation(row, Actor("t"), TOKYO))
+    change = batch.operation(row, Actor("t"), TOKYO)
+    assert (change.action, change.account, change.params) == ("service-subscribe", "a",
+                                                              {"multi": True})
 
 
 def test_batch_ids_sort_by_time() -> None:
@@ -120,10 +127,11 @@ class _Endless(io.RawIOBase):
     def seek(self, offset: int, whence: int = 0) -> int:
         return 0
 
-    def readinto(self, buffer: bytearray) -> int:  # type: ignore[override]
-        buffer[:] = b"x" * len(buffer)
-        self.read_bytes += len(buffer)
-        return len(buffer)
+    def readinto(self, buffer: WriteableBuffer, /) -> int:
+        view = memoryview(buffer).cast("B")
+        view[:] = b"x" * len(view)
+        self.read_bytes += len(view)
+        return len(view)
 
 
 def test_a_line_over_the_limit_is_refused_with_its_number_reading_no_further() -> None:

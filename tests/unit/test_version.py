@@ -7,7 +7,7 @@ from importlib.metadata import version
 
 import pytest
 
-from onenumber_cli.cli.app import installed_version
+from onenumber_cli.versions import installed_version
 
 
 @pytest.mark.parametrize("project", ["sqlalchemy", "SQLAlchemy", "typer", "wcwidth",

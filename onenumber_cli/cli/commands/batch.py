@@ -17,10 +17,16 @@ from onenumber_cli.cli.exitcodes import ExitCode
 from onenumber_cli.cli.helptext import LocalizedCommand, LocalizedGroup
 from onenumber_cli.cli.invocation import Invocation, current
 from onenumber_cli.cli.lazy import lazy_import
-from onenumber_cli.cli.views import BATCH_COLUMNS, batch_header, batch_line, batch_summary
+from onenumber_cli.cli.views import (
+    BATCH_COLUMNS,
+    batch_header,
+    batch_line,
+    batch_record,
+    batch_summary,
+)
 from onenumber_cli.domain.values import Action
 from onenumber_cli.errors import DatabaseUnavailable
-from onenumber_cli.i18n import t
+from onenumber_cli.i18n import ngettext, t
 
 if TYPE_CHECKING:
     from onenumber_cli import batch as core
@@ -55,7 +61,7 @@ def _tracked(results: Iterator[RowResult], summary: Summary, total: int,
             summary.add(result)
             yield result
         return
-    with typer.progressbar(length=total, file=run.out.stderr, label=t("batch.progress")) as bar:
+    with typer.progressbar(length=total, file=run.out.stderr, label=t("batch")) as bar:
         for result in results:
             summary.add(result)
             bar.update(1)
@@ -80,7 +86,11 @@ def _show_failed(run: Invocation, failed: list[RowResult]) -> None:
     for result in failed[:SHOWN_FAILURES]:
         run.out.note(batch_line(run.out, result))  # wrapped to the terminal
     if len(failed) > SHOWN_FAILURES:
-        run.out.message(t("batch.more_failed", count=len(failed) - SHOWN_FAILURES))
+        run.out.message(ngettext("... and {count} more failed row: see the full report with -o csv "
+                                 "(or -o jsonl), or re-run with > report.txt.",
+                                 "... and {count} more failed rows: see the full report with -o "
+                                 "csv (or -o jsonl), or re-run with > report.txt.",
+                                 len(failed) - SHOWN_FAILURES, count=len(failed) - SHOWN_FAILURES))
 
 
 @contextmanager
@@ -123,7 +133,9 @@ def apply_(
                          "ignored).")] = None,
     encoding: Annotated[Encoding, typer.Option(
         "--encoding", help="The file's encoding (auto: a byte order mark decides, else "
-                           "UTF-8; Excel's CSV is cp932 or utf-8-sig).")] = Encoding.AUTO,
+                           "UTF-8; Excel's CSV is cp932 or utf-8-sig). A file not in plain "
+                           "UTF-8 is read as a spreadsheet saved it: the ' that "
+                           "--csv-encoding put before a cell is removed.")] = Encoding.AUTO,
 ) -> None:
     """Apply one operation per row: CSV with a header, or JSON Lines.
 
@@ -135,10 +147,15 @@ def apply_(
     Example: onenumber batch apply fixes.csv --dry-run -o jsonl
     """
     run = current(ctx)
-    layout = core.Layout(action.value if action else None)
     if file == "-" and terminal.stdin_is_tty():
-        run.out.message(t("batch.stdin_terminal"))  # not a silent wait
-    with core.as_utf8(core.open_source(file), encoding.value) as stream:
+        run.out.message(t("Reading the batch from the terminal: type CSV (a header row first) or "
+                          "JSON Lines, then Ctrl-D. Usually a file is given: onenumber batch apply "
+                          "FILE, or cmd | onenumber batch apply -"))  # not a silent wait
+    source = core.open_source(file)
+    read_as = core.file_encoding(source, encoding.value)
+    layout = core.Layout(action.value if action else None,
+                         spreadsheet=core.from_spreadsheet(read_as))
+    with core.as_utf8(source, read_as) as stream:
         chosen = core.detect_format(stream) if fmt is Format.AUTO else fmt.value
         total = core.scan(stream, chosen, layout)
         _run(run, lambda: core.rows(stream, chosen, layout), total, dry_run=dry_run,
@@ -189,7 +206,7 @@ def _run(run: Invocation, source: Callable[[], Iterator[Row]], total: int, *,
         on_terminal = _for_a_person(run)
         try:
             if run.settings.machine:
-                run.out.records((r.to_dict() for r in results), BATCH_COLUMNS)
+                run.out.records((batch_record(run.out, r) for r in results), BATCH_COLUMNS)
             elif on_terminal:
                 failed.extend(r for r in results if not r.ok)
             else:

@@ -10,7 +10,7 @@ from onenumber_cli.cli.exitcodes import ExitCode
 from onenumber_cli.cli.invocation import current
 from onenumber_cli.cli.lazy import lazy_import
 from onenumber_cli.cli.views import VIOLATION_COLUMNS
-from onenumber_cli.i18n import t
+from onenumber_cli.i18n import ngettext, t, translate
 
 if TYPE_CHECKING:
     from onenumber_cli import check as core
@@ -25,7 +25,10 @@ def check(ctx: typer.Context) -> None:
     Example: onenumber check -o jsonl || alert-the-team
     """
     run = current(ctx)
-    violations = (v.to_dict() for v in core.run(run.database()))
+    violations = ({"kind": v.kind, "account": v.account, "device_id": v.device_id,
+                   "message": translate(v.message, account=v.account, device=v.device_id or "",
+                                        **v.params)}
+                  for v in core.run(run.database()))
     if run.settings.machine:
         count = run.out.records(violations, VIOLATION_COLUMNS)
     else:
@@ -33,6 +36,10 @@ def check(ctx: typer.Context) -> None:
         for violation in violations:
             count += 1
             run.out.line(f"{violation['kind']}\t{violation['message']}")
-    run.out.message(t("msg.check_clean") if count == 0 else t("msg.check_found", count=count))
+    if count == 0:
+        run.out.message(t("No violations found."))
+    else:
+        run.out.message(ngettext("{count} violation found.", "{count} violations found.", count,
+                                 count=count))
     if count:
         raise typer.Exit(ExitCode.FAILURE)

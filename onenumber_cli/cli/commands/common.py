@@ -10,14 +10,14 @@ import typer
 from typer._click.exceptions import MissingParameter
 
 from onenumber_cli.cli.console import Declined, ask, confirm, terminal
-from onenumber_cli.cli.invocation import Invocation
+from onenumber_cli.cli.invocation import Invocation, services
 from onenumber_cli.cli.views import RESULT_COLUMNS, result_row, show_result
 from onenumber_cli.domain.values import parse_time
 from onenumber_cli.errors import ConfirmationRequired
 from onenumber_cli.i18n import t
 
 if TYPE_CHECKING:
-    from onenumber_cli.services import ChangeResult, DeviceView
+    from onenumber_cli.services import Change, ChangeResult, Device
 
 Account = Annotated[str, typer.Argument(
     metavar="ACCOUNT", help="The customer's d-account ID.")]
@@ -41,9 +41,13 @@ def time_option(run: Invocation, raw: str | None, *, allow_future: bool = True
     return parse_time(raw, run.settings.zone, allow_future=allow_future)
 
 
-def confirmed_change(run: Invocation, *, yes: bool, dry_run: bool, command: str,
-                     change: Callable[[bool], ChangeResult],
-                     preview: Callable[[ChangeResult], None]) -> None:
+def make_change(run: Invocation, change: Change, *, dry_run: bool) -> None:
+    """Run one change of the action table (or its dry run) and report it."""
+    report(run, services.perform(run.database(), change, dry_run=dry_run))
+
+
+def confirmed_change(run: Invocation, change: Change, *, yes: bool, dry_run: bool,
+                     command: str, preview: Callable[[ChangeResult], None]) -> None:
     """A change that cannot be undone: plan it, ask, apply it, report it.
 
     The change is first planned as a dry run, so a rule refusal is reported as such
@@ -52,14 +56,14 @@ def confirmed_change(run: Invocation, *, yes: bool, dry_run: bool, command: str,
     """
     if not (yes or dry_run):
         run.confirmed = True  # this prompt is the confirmation a profile may ask for
-        planned = change(True)
+        planned = services.perform(run.database(), change, dry_run=True)
         if planned.changed:
             if run.settings.no_input or not terminal.interactive():
                 raise ConfirmationRequired(command=command)
             preview(planned)
-            if not confirm(t("prompt.proceed")):
+            if not confirm(t("Proceed?")):
                 raise Declined()
-    report(run, change(dry_run))
+    make_change(run, change, dry_run=dry_run)
 
 
 def report(run: Invocation, result: ChangeResult) -> None:
@@ -67,11 +71,11 @@ def report(run: Invocation, result: ChangeResult) -> None:
                      rows=([result_row(result)], RESULT_COLUMNS))
 
 
-def ask_device(run: Invocation, ctx: typer.Context, devices: Sequence[DeviceView]) -> str:
+def ask_device(run: Invocation, ctx: typer.Context, devices: Sequence[Device]) -> str:
     """DEVICE left out: on a terminal, ask for it among the registered devices; without
     one (or with --no-input) it is the usage error it always was (exit 2)."""
     if run.settings.no_input or not terminal.interactive():
         raise MissingParameter(ctx=ctx, param_hint="'[DEVICE]'", param_type="argument")
     run.announce_target()
     listing = ", ".join(f"{d.name} ({d.id})" for d in devices) or "-"
-    return ask(t("prompt.device", devices=listing))
+    return ask(t("Device to unregister (id, IMEI or name; registered: {devices})", devices=listing))

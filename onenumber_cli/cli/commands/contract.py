@@ -6,7 +6,13 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from onenumber_cli.cli.commands.common import Account, DryRun, Yes, confirmed_change, report
+from onenumber_cli.cli.commands.common import (
+    Account,
+    DryRun,
+    Yes,
+    confirmed_change,
+    make_change,
+)
 from onenumber_cli.cli.helptext import LocalizedCommand, LocalizedGroup
 from onenumber_cli.cli.invocation import current, services
 from onenumber_cli.i18n import t
@@ -28,8 +34,7 @@ def option_subscribe(ctx: typer.Context, account: Account, dry_run: DryRun = Fal
     Example: onenumber option subscribe demo-single
     """
     run = current(ctx)
-    report(run, services.option_subscribe(run.database(), run.actor(), account,
-                                          dry_run=dry_run))
+    make_change(run, services.OPTION_SUBSCRIBE.bind(run.actor(), account), dry_run=dry_run)
 
 
 @option_app.command("cancel", cls=LocalizedCommand)
@@ -40,11 +45,12 @@ def option_cancel(ctx: typer.Context, account: Account, yes: Yes = False,
     Example: onenumber option cancel demo-multi --yes
     """
     run = current(ctx)
-    db = run.database()
     confirmed_change(
-        run, yes=yes, dry_run=dry_run, command="option cancel",
-        change=lambda dry: services.option_cancel(db, run.actor(), account, dry_run=dry),
-        preview=lambda _: run.out.message(t("confirm.option_cancel", account=account)),
+        run, services.OPTION_CANCEL.bind(run.actor(), account), yes=yes, dry_run=dry_run,
+        command="option cancel",
+        preview=lambda _: run.out.message(t("Cancel the Multi-device option of {account}? The plan "
+                                            "returns to One Number Service (1 "
+                                            "device).", account=account)),
     )
 
 
@@ -62,8 +68,8 @@ def service_subscribe(
     Example: onenumber service subscribe new-customer --multi
     """
     run = current(ctx)
-    report(run, services.service_subscribe(run.database(), run.actor(), account, multi=multi,
-                                           dry_run=dry_run))
+    make_change(run, services.SERVICE_SUBSCRIBE.bind(run.actor(), account, multi=multi),
+                dry_run=dry_run)
 
 
 @service_app.command("cancel", cls=LocalizedCommand)
@@ -74,13 +80,11 @@ def service_cancel(ctx: typer.Context, account: Account, yes: Yes = False,
     Example: onenumber service cancel demo-single --yes
     """
     run = current(ctx)
-    db = run.database()
 
     def preview(planned: ChangeResult) -> None:
         names = ", ".join(d.name for d in planned.removed) or "-"
-        run.out.message(t("confirm.service_cancel", account=account, devices=names))
+        run.out.message(t("Cancel One Number Service for {account}? This unregisters: "
+                          "{devices}.", account=account, devices=names))
 
-    confirmed_change(
-        run, yes=yes, dry_run=dry_run, command="service cancel", preview=preview,
-        change=lambda dry: services.service_cancel(db, run.actor(), account, dry_run=dry),
-    )
+    confirmed_change(run, services.SERVICE_CANCEL.bind(run.actor(), account), yes=yes,
+                     dry_run=dry_run, command="service cancel", preview=preview)
