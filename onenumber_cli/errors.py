@@ -1,9 +1,10 @@
 """Typed errors of the core library.
 
 Every refusal is a :class:`OneNumberError` with a stable machine ``code`` (part of the
-public interface: scripts match on it), a ``message`` saying what was wrong and a
-``hint`` saying what to do.  Both texts are rendered from the i18n catalogs in the
-current language when they are read, so the core never formats user text itself.
+public interface: scripts match on it), a ``reason`` selecting the variant and the
+parameters of the case.  The core writes no text: the message saying what was wrong and
+the hint saying what to do are rendered, in the operator's language, by the presentation
+layer (:mod:`onenumber_cli.i18n.errors`, used by the CLI).
 
 The classes are grouped by *kind* (not found, rule refused, ...).  The CLI maps kinds
 to exit codes in exactly one place; nothing here knows about exit codes.
@@ -13,11 +14,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from onenumber_cli.i18n import t
-
 
 class OneNumberError(Exception):
-    """Base class: ``code`` is stable, ``reason`` selects a message variant."""
+    """Base class: ``code`` is stable, ``reason`` selects a message variant, ``params``
+    fill it in (raw values: datetimes, offending characters ...; the renderer formats
+    them) and ``details`` is machine-readable data shown as it is."""
 
     code: ClassVar[str] = "error"
 
@@ -27,26 +28,17 @@ class OneNumberError(Exception):
         self.details = details
         super().__init__(self.code if reason is None else f"{self.code}.{reason}")
 
-    def _key(self, kind: str) -> str:
-        base = f"{kind}.{self.code}"
-        return base if self.reason is None else f"{base}.{self.reason}"
+    def __repr__(self) -> str:  # for logs and debugging: the code, reason and parameters
+        return f"{type(self).__name__}({self.reason!r}, {self.params!r})"
 
-    @property
-    def message(self) -> str:
-        return t(self._key("error"), **self.params)
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickled as what it carries (a one-transaction batch buffers its row results)."""
+        return (_rebuild, (type(self), self.reason, self.details, self.params))
 
-    @property
-    def hint(self) -> str:
-        return t(self._key("hint"), **self.params)
 
-    def to_dict(self) -> dict[str, Any]:
-        data: dict[str, Any] = {"code": self.code, "message": self.message, "hint": self.hint}
-        if self.details is not None:
-            data["details"] = self.details
-        return data
-
-    def __str__(self) -> str:  # pragma: no cover - for logs and debugging
-        return self.message
+def _rebuild(cls: type[OneNumberError], reason: str | None, details: Any,
+             params: dict[str, Any]) -> OneNumberError:
+    return cls(reason, details, **params)
 
 
 # --- kinds -------------------------------------------------------------------------
@@ -105,6 +97,13 @@ class InvalidBatch(InvalidInput):
     """The batch file itself is unusable (as opposed to one of its rows)."""
 
     code = "invalid_batch"
+
+
+class NotEncodable(InvalidInput):
+    """A value of csv/tsv output that the chosen ``--csv-encoding`` cannot hold (cp932
+    lacks most of Unicode): the output stops before its row."""
+
+    code = "not_encodable"
 
 
 class AmbiguousDevice(InvalidInput):
@@ -182,6 +181,18 @@ class ChangedSince(RuleRefused):
     """What a revert would undo was changed again after the batch."""
 
     code = "changed_since"
+
+
+class TargetNotEmpty(InvalidInput):
+    """``db copy`` refuses a target that holds anything but an interrupted copy."""
+
+    code = "target_not_empty"
+
+
+class CopyUnverified(OneNumberError):
+    """``db copy`` found other row counts in the target than in the source's snapshot."""
+
+    code = "copy_unverified"
 
 
 def all_error_classes() -> list[type[OneNumberError]]:

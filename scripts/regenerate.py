@@ -1,7 +1,10 @@
-"""Regenerate the files derived from the program: ``docs/cli.md`` and ``completions/``.
+"""Regenerate the files derived from the program: ``docs/cli.md``, ``completions/`` and
+the message catalogs (``onenumber_cli/i18n/locale``: extracted, updated, compiled; see
+``scripts/catalogs.py``).
 
     python scripts/regenerate.py          # write them
-    python scripts/regenerate.py --check  # exit 1 if any is stale (tests do the same)
+    python scripts/regenerate.py --check  # exit 1 if any is stale or a message is not
+                                          # translated (tests do the same)
 """
 
 from __future__ import annotations
@@ -18,6 +21,8 @@ import typer
 from typer import _click
 
 ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:  # run as a script: scripts/ is on the path, not the root
+    sys.path.insert(0, str(ROOT))
 SHELLS = {"bash": "onenumber.bash", "zsh": "_onenumber", "fish": "onenumber.fish",
           "powershell": "onenumber.ps1"}
 WIDTH = 100
@@ -65,22 +70,43 @@ def expected_files() -> dict[Path, str]:
     return files
 
 
+def _write_stale(files: dict[Path, str] | dict[Path, bytes], check: bool) -> list[Path]:
+    stale = []
+    for path, content in files.items():
+        current = path.read_bytes() if path.exists() else None
+        data = content.encode("utf-8") if isinstance(content, str) else content
+        if current == data:
+            continue
+        stale.append(path)
+        if not check:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(data)
+    return stale
+
+
 def main() -> None:
+    from scripts import catalogs
+
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--check", action="store_true", help="only report stale files")
     args = parser.parse_args()
-    stale = []
-    for path, text in expected_files().items():
-        current = path.read_text(encoding="utf-8") if path.exists() else None
-        if current == text:
-            continue
-        stale.append(path)
-        if not args.check:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(text, encoding="utf-8")
+    stale = _write_stale(expected_files(), args.check)
+    catalog_files, gaps = catalogs.expected()
+    stale += _write_stale(catalog_files, args.check)
     for path in stale:
         print(f"{'stale' if args.check else 'wrote'}: {path.relative_to(ROOT)}")
-    if args.check and stale:
+    failed = bool(args.check and stale)
+    for lang, missing in gaps.items():
+        for message in missing:
+            print(f"untranslated ({lang}): {message!r}")
+        if missing:
+            print(f"translate them in {catalogs.po_path(lang).relative_to(ROOT)}, then run "
+                  "python scripts/regenerate.py again")
+            failed = True
+        if args.check and (problem := catalogs.msgfmt_errors(catalogs.po_path(lang))):
+            print(f"msgfmt --check {catalogs.po_path(lang).relative_to(ROOT)}:\n{problem}")
+            failed = True
+    if failed:
         raise SystemExit(1)
 
 

@@ -72,7 +72,7 @@ def confirm(question: str, *, default: bool = False) -> bool:
             return True
         if answer in NO:
             return False
-        sys.stderr.write(t("prompt.invalid") + "\n")
+        sys.stderr.write(t("Please answer y or n.") + "\n")
 
 
 def ask(question: str) -> str:

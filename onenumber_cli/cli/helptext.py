@@ -2,22 +2,24 @@
 
 Commands keep their English help (docstrings and ``help=``); when the language is not
 English, :meth:`LocalizedCommand.get_help` renders with the catalog's translation of
-each paragraph, option and subcommand summary, then puts the English back.
+each paragraph, option and subcommand summary, then puts the English back.  The
+paragraphs are message ids of the catalog as they are (whitespace collapsed):
+:func:`help_texts` lists them for the extractor (``scripts/regenerate.py``).
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from contextlib import contextmanager
-from gettext import gettext as _
 from typing import Any
 
 from typer import _click
 from typer.core import TyperCommand, TyperGroup
 from typer.core import TyperOption as Option
 
-from onenumber_cli.i18n import get_language, t
+from onenumber_cli.cli.clicktext import USAGE
+from onenumber_cli.i18n import DEFAULT_LANGUAGE, get_language, t
 
 EXAMPLE = "Example:"
 
@@ -26,30 +28,41 @@ def normalize(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip()
 
 
-def help_catalog(lang: str) -> Mapping[str, str]:
-    if lang == "ja":
-        from onenumber_cli.i18n.help_ja import HELP
-
-        return HELP
-    return {}
-
-
 def paragraphs(text: str) -> list[str]:
     return [p for p in re.split(r"\n\s*\n", text.strip()) if p.strip()]
 
 
-def translate(text: str | None, catalog: Mapping[str, str]) -> str | None:
-    """A help text paragraph by paragraph; ``Example:`` keeps its command line."""
-    if not text or not catalog:
+def translate_help(text: str | None) -> str | None:
+    """A help text in the current language, paragraph by paragraph; ``Example:`` keeps
+    its command line; a paragraph with no translation stays as it is."""
+    if not text or get_language() == DEFAULT_LANGUAGE:
         return text
     out = []
     for paragraph in paragraphs(text):
         flat = normalize(paragraph)
         if flat.startswith(EXAMPLE):
-            out.append(t("help.example") + flat.removeprefix(EXAMPLE))
+            out.append(t("Example:") + flat.removeprefix(EXAMPLE))
         else:
-            out.append(catalog.get(flat, paragraph))
+            translated = t(flat)
+            out.append(paragraph if translated == flat else translated)
     return "\n\n".join(out)
+
+
+def help_texts(root: _click.Command) -> Iterator[str]:
+    """Every help paragraph of ``root`` and its subcommands (collapsed), ``Example:``
+    paragraphs left out: the help message ids."""
+    pending = [root]
+    while pending:
+        command = pending.pop(0)
+        ctx = _click.Context(command, info_name=command.name)
+        params: list[Any] = [*command.params, command.get_help_option(ctx)]
+        for text in (command.help, command.short_help, *(getattr(p, "help", None)
+                                                         for p in params if p is not None)):
+            for paragraph in paragraphs(text or ""):
+                flat = normalize(paragraph)
+                if not flat.startswith(EXAMPLE):
+                    yield flat
+        pending.extend(getattr(command, "commands", {}).values())
 
 
 def _wide_wrap_text(text: str, width: int = 78, initial_indent: str = "",
@@ -85,17 +98,16 @@ def _wide_wrapping() -> Iterator[None]:
 
 @contextmanager
 def _localized(command: _click.Command) -> Iterator[None]:
-    catalog = help_catalog(get_language())
-    if not catalog:
+    if get_language() == DEFAULT_LANGUAGE:
         yield
         return
     targets: list[Any] = [command, *command.params]  # subcommands: format_commands
     saved = [(target, target.help, getattr(target, "short_help", None)) for target in targets]
     try:
         for target in targets:
-            target.help = translate(target.help, catalog)
+            target.help = translate_help(target.help)
             if getattr(target, "short_help", None):
-                target.short_help = translate(target.short_help, catalog)
+                target.short_help = translate_help(target.short_help)
         with _wide_wrapping():
             yield
     finally:
@@ -107,7 +119,7 @@ def _localized(command: _click.Command) -> Iterator[None]:
 
 def _localized_help_option(option: Option | None) -> Option | None:
     if option is not None:
-        option.help = translate(option.help, help_catalog(get_language()))
+        option.help = translate_help(option.help)
     return option
 
 
@@ -120,6 +132,11 @@ class _LocalizedHelp:
 
     def get_help_option(self, ctx: _click.Context) -> Option | None:
         return _localized_help_option(super().get_help_option(ctx))  # type: ignore[misc]
+
+    def format_usage(self, ctx: _click.Context, formatter: _click.HelpFormatter) -> None:
+        """Click's usage line, its ``Usage:`` in the current language."""
+        pieces = self.collect_usage_pieces(ctx)
+        formatter.write_usage(ctx.command_path, " ".join(pieces), prefix=t(USAGE))
 
     def collect_usage_pieces(self, ctx: _click.Context) -> list[str]:
         """Typer writes a required argument as ``{ACCOUNT}``; usage lines say ``ACCOUNT``
@@ -146,10 +163,9 @@ class LocalizedGroup(_LocalizedHelp, TyperGroup):
         listed = [(name, text) for name, text in entries if text is not None]
         if not listed:
             return
-        catalog = help_catalog(get_language())
         limit = formatter.width - 6 - max(len(name) for name, _text in listed)
-        rows = [(name, _click.utils.make_default_short_help(translate(text, catalog) or "",
+        rows = [(name, _click.utils.make_default_short_help(translate_help(text) or "",
                                                              limit).strip())
                 for name, text in listed]
-        with formatter.section(_("Commands")):
+        with formatter.section(t("Commands")):
             formatter.write_dl(rows)

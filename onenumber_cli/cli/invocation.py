@@ -107,7 +107,8 @@ class Invocation:
 
             if settings.no_input or not terminal.interactive():
                 raise ConfirmationRequired(command=self.command_name())
-            if not confirm(t("prompt.confirm_change", profile=settings.profile)):
+            if not confirm(t("Profile {profile} asks to confirm every change. "
+                             "Proceed?", profile=settings.profile)):
                 raise Declined()
             self.confirmed = True
 
@@ -117,7 +118,7 @@ class Invocation:
 
         if not self._announced and terminal.stderr_is_tty() and not self.settings.quiet:
             self._announced = True
-            self.out.message(t("msg.target", target=self.target()))
+            self.out.message(t("Target: {target}", target=self.target()))
 
     def target(self) -> str:
         """The profile and the (masked) database a change would go to."""
@@ -129,8 +130,8 @@ class Invocation:
         else:
             url = lazy_import("onenumber_cli.storage.engine").masked(self.settings.db)
         if self.settings.profile is None:
-            return t("msg.target.default", url=url)
-        return t("msg.target.profile", profile=self.settings.profile, url=url)
+            return t("database {url}", url=url)
+        return t("profile {profile}, database {url}", profile=self.settings.profile, url=url)
 
     def command_name(self) -> str:
         path = self.ctx.command_path if self.ctx is not None else "onenumber"

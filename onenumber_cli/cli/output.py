@@ -21,8 +21,9 @@ from functools import cached_property
 from typing import Any, TextIO
 
 from onenumber_cli.cli.settings import Settings
-from onenumber_cli.errors import InvalidArgument, OneNumberError
-from onenumber_cli.i18n import escape_controls, get_language, t
+from onenumber_cli.errors import InvalidArgument, NotEncodable, OneNumberError
+from onenumber_cli.i18n import N_, escape_controls, get_language, t
+from onenumber_cli.spreadsheet import is_spreadsheet_encoding, neutralise
 
 
 @dataclass(frozen=True)
@@ -58,7 +59,14 @@ class Output:
             return value.astimezone(self._zone).isoformat()
         raise TypeError(f"not JSON serialisable: {type(value).__name__}")
 
+    @cached_property
+    def _encoder(self) -> json.JSONEncoder:
+        """One encoder for every line (``json.dumps`` with options builds one a call)."""
+        return json.JSONEncoder(ensure_ascii=False, default=self._json_default)
+
     def to_json(self, value: Any, *, indent: int | None = None) -> str:
+        if indent is None:
+            return self._encoder.encode(value)
         return json.dumps(value, ensure_ascii=False, indent=indent, default=self._json_default)
 
     def _flat(self, value: Any) -> Any:
@@ -84,7 +92,7 @@ class Output:
         if kind in ("date", "datetime") and isinstance(value, datetime):
             return format_date(value, self.settings, with_time=kind == "datetime")
         if isinstance(value, bool):
-            return t("value.yes") if value else t("value.no")
+            return t("yes") if value else t("no")
         return str(value)
 
     # -- emitters ----------------------------------------------------------------------
@@ -131,17 +139,12 @@ class Output:
                 self.stdout.write(self.to_json(item) + "\n")
                 count += 1
         elif fmt in ("csv", "tsv"):
-            writer = self._writer()
             keys = [c.key for c in columns]
-            writer.writerow(keys)
-            flat, write = self._flat, writer.writerow
-            for item in items:
-                write([flat(item.get(key)) for key in keys])
-                count += 1
+            count = self.flat_rows(keys, ([item.get(key) for key in keys] for item in items))
         else:
             count = self._streamed_table(items, columns)
             if not count:
-                self.message(t("msg.no_rows"))
+                self.message(t("No rows."))
         return count
 
     def _streamed_table(self, items: Iterable[Mapping[str, Any]], columns: Sequence[Column]
@@ -229,11 +232,74 @@ class Output:
         else:
             table()
 
-    def _writer(self) -> Any:
-        delimiter = "\t" if self.settings.output == "tsv" else ","
+    def tuples(self, rows: Iterable[Sequence[Any]], columns: Sequence[Column], *,
+               record: Callable[[Sequence[Any]], Mapping[str, Any]] | None = None) -> int:
+        """Records given as tuples in the order of ``columns``, each value a str, an int,
+        None or (in a ``datetime`` column) a datetime: a stream of one shape, such as a
+        search's millions of rows, that csv/tsv write without building a mapping or
+        looking at the type of each value.  Other formats, and ``--fields``, go through
+        :meth:`records`, each row made a record by ``record`` (by default: the columns'
+        keys and the row's values).  Returns how many were written."""
+        keys = [column.key for column in columns]
+        if self.settings.output not in ("csv", "tsv") or self.settings.fields:
+            made = record or (lambda row: dict(zip(keys, row, strict=True)))
+            return self.records(map(made, rows), columns)
+        times = [index for index, column in enumerate(columns) if column.kind == "datetime"]
+        return self.flat_rows(keys, rows, times=times)
+
+    def flat_rows(self, keys: Sequence[str], rows: Iterable[Sequence[Any]], *,
+                  times: Sequence[int] | None = None) -> int:
+        """csv/tsv: the header ``keys``, then ``rows`` (values in the order of ``keys``);
+        returns how many rows were written.  In ``--csv-encoding utf-8`` (the default)
+        every cell goes out as it is, for scripts; in a spreadsheet encoding the file
+        starts with a BOM (utf-8-sig) or is cp932, lines end in CRLF as Excel writes
+        them, and a cell a spreadsheet would run or change is neutralised
+        (:mod:`onenumber_cli.spreadsheet`).  A value the encoding cannot hold stops the
+        output before its row with :class:`NotEncodable` (exit 2), naming row and column.
+
+        ``times``: the rows have the shape :meth:`tuples` describes, with datetimes (or
+        None) at these positions; otherwise any value is made flat."""
         import csv
 
-        return csv.writer(self.stdout, delimiter=delimiter, lineterminator="\n")
+        delimiter = "\t" if self.settings.output == "tsv" else ","
+        encoding = self.settings.csv_encoding
+        count = 0
+        if not is_spreadsheet_encoding(encoding):
+            writer = csv.writer(self.stdout, delimiter=delimiter, lineterminator="\n")
+            writer.writerow(keys)
+            write = writer.writerow
+            if times is None:
+                flat = self._flat
+                for row in rows:
+                    write([flat(value) for value in row])
+                    count += 1
+                return count
+            zone = self._zone
+            for row in rows:
+                cells = list(row)
+                for index in times:
+                    value = cells[index]
+                    if value is not None:
+                        cells[index] = value.astimezone(zone).isoformat()
+                write(cells)
+                count += 1
+            return count
+        sink = _EncodedSink(self.stdout, encoding)
+        writer = csv.writer(sink, delimiter=delimiter, lineterminator="\r\n")
+        writer.writerow(keys)
+        for row in rows:
+            cells = [self._spreadsheet_cell(value) for value in row]
+            try:
+                writer.writerow(cells)
+            except UnicodeEncodeError as exc:
+                raise _not_encodable(keys, cells, count + 1, encoding, exc) from None
+            count += 1
+        sink.flush()
+        return count
+
+    def _spreadsheet_cell(self, value: Any) -> Any:
+        flat = self._flat(value)
+        return neutralise(flat) if type(flat) is str else flat
 
     @cached_property
     def width(self) -> int | None:
@@ -301,20 +367,113 @@ class Output:
             text = "\n".join(wrap(text, self.stderr_width))
         self.stderr.write(text + "\n")
 
+    def error_dict(self, error: OneNumberError) -> dict[str, Any]:
+        """The error as JSON reports it, its times shown as the other output shows them."""
+        from onenumber_cli.i18n.errors import error_dict
+
+        return error_dict(error, display=lambda value: self.display(value, "datetime"))
+
     def error(self, error: OneNumberError) -> None:
         if self.settings.machine and self.settings.output in ("json", "jsonl"):
-            self.stderr.write(self.to_json({"error": error.to_dict()}) + "\n")
+            self.stderr.write(self.to_json({"error": self.error_dict(error)}) + "\n")
             return
-        prefix = t("label.error")
+        report = self.error_dict(error)
+        prefix = t("error")
         if self.settings.color:
             prefix = f"\x1b[31m{prefix}\x1b[0m"
-        self.stderr.write(f"{prefix}: {error.message}\n")
-        if error.hint:
-            self.stderr.write(f"{t('label.hint')}: {error.hint}\n")
+        self.stderr.write(f"{prefix}: {report['message']}\n")
+        if report["hint"]:
+            self.stderr.write(t("hint") + f": {report['hint']}\n")
+
+
+class _EncodedSink:
+    """What csv.writer writes to, for a spreadsheet encoding: each row encoded as it is
+    written (so a character the encoding lacks fails on its own row, before any of the
+    row is out), into stdout's bytes; a BOM first for utf-8-sig."""
+
+    def __init__(self, stdout: TextIO, encoding: str) -> None:
+        stdout.flush()
+        self._codec = "utf-8" if encoding == "utf-8-sig" else encoding
+        self._text = stdout
+        self._bytes = getattr(stdout, "buffer", None)  # None: an in-memory text stream
+        if encoding == "utf-8-sig":
+            self._put("\ufeff".encode(), "\ufeff")
+
+    def _put(self, data: bytes, text: str) -> None:
+        if self._bytes is not None:
+            self._bytes.write(data)
+        else:
+            self._text.write(text)
+
+    def write(self, text: str) -> None:
+        self._put(text.encode(self._codec), text)
+
+    def flush(self) -> None:
+        (self._bytes or self._text).flush()
+
+
+def _not_encodable(keys: Sequence[str], cells: Sequence[Any], row: int, encoding: str,
+                   error: UnicodeEncodeError) -> NotEncodable:
+    """The error naming the row, column and character the encoding cannot hold."""
+    for key, cell in zip(keys, cells, strict=True):
+        text = "" if cell is None else str(cell)
+        try:
+            text.encode(encoding)
+        except UnicodeEncodeError as found:
+            char = text[found.start]
+            return NotEncodable(row=row, line=row + 1, column=key, value=text,
+                                char=char, codepoint=f"U+{ord(char):04X}", encoding=encoding)
+    char = error.object[error.start]  # not in a cell: the row's own punctuation
+    return NotEncodable(row=row, line=row + 1, column="-", value="", char=char,
+                        codepoint=f"U+{ord(char):04X}", encoding=encoding)
+
+
+# the header of each field a record may have (a document's keys: see _columns_of)
+FIELD_LABELS = {
+    "account": N_("d-account"),
+    "status": N_("Status"),
+    "plan": N_("Plan"),
+    "capacity": N_("Capacity"),
+    "registered": N_("Registered"),
+    "registered_count": N_("Registered devices"),
+    "slot": N_("Slot"),
+    "id": N_("ID"),
+    "name": N_("Device name"),
+    "type": N_("Device type"),
+    "imei": N_("IMEI"),
+    "registered_at": N_("Registered at"),
+    "registered_date": N_("Registration date"),
+    "unregistered_at": N_("Unregistered at"),
+    "event": N_("Event"),
+    "at": N_("Date and time"),
+    "device_id": N_("Device ID"),
+    "action": N_("Action"),
+    "changed": N_("Changed"),
+    "dry_run": N_("Dry run"),
+    "profile": N_("Profile"),
+    "confirm_changes": N_("every change is confirmed"),
+    "setting": N_("Setting"),
+    "value": N_("Value"),
+    "source": N_("Source"),
+    "config_file": N_("Config file"),
+    "url": N_("Database"),
+    "revision": N_("Schema revision"),
+    "head": N_("Program's revision"),
+    "schema_state": N_("Schema"),
+    "row": N_("Row"),
+    "ok": N_("OK"),
+    "error": N_("Error"),
+    "operator": N_("Operator"),
+    "before": N_("Before"),
+    "after": N_("After"),
+    "batch_id": N_("Batch"),
+    "kind": N_("Kind"),
+    "message": N_("Message"),
+}
 
 
 def _columns_of(data: Mapping[str, Any]) -> list[Column]:
-    return [Column(key, f"field.{key}") for key, value in data.items()
+    return [Column(key, FIELD_LABELS.get(key, key)) for key, value in data.items()
             if not isinstance(value, (list, dict))]
 
 

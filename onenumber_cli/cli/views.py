@@ -7,101 +7,133 @@ from typing import TYPE_CHECKING, Any
 
 from onenumber_cli.cli.output import Column, Output, text_width, wrap
 from onenumber_cli.domain.values import OPTION_FEE_JPY, REGISTRATION_FEE_JPY
-from onenumber_cli.i18n import t
+from onenumber_cli.i18n import N_, NP_, Message, N_plural, pgettext, t, translate
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator
 
     from onenumber_cli.batch import RowResult, Summary
-    from onenumber_cli.services import AuditView, ChangeResult, ContractView, DeviceView
+    from onenumber_cli.services import AuditEntry, ChangeResult, Contract, Device
 
-PLAN_LABELS = {"one-number": "plan.one_number", "one-number+multi": "plan.multi"}
-STATUS_LABELS = {"active": "status.active", "cancelled": "status.cancelled"}
+PLAN_LABELS = {"one-number": N_("One Number Service"),
+               "one-number+multi": N_("One Number Service + Multi-device option")}
+STATUS_LABELS = {"active": N_("active"), "cancelled": N_("cancelled")}
+EVENT_LABELS = {"register": NP_("event", "Registered"),
+                "unregister": NP_("event", "Unregistered")}
+UNREGISTER_NOTES = (
+    N_("After unregistering, this accessory device can no longer use One Number Service."),
+    N_("To use it with the service again, One Number registration must be done again."),
+    N_("This operation cannot be undone."),
+    N_("Unregistering does not cancel One Number Service or the Multi-device option."),
+    N_("Unregistering may not delete the registration information from the accessory device "
+       "itself."),
+)
+# the sentence saying what a change did (done) or why nothing changed
+RESULTS = {
+    ("register", "done"): N_("Registered '{name}' (id {id}) in slot {slot} of {account}."),
+    ("rename", "done"): N_("Renamed device {id} of {account} to '{name}'."),
+    ("rename", "unchanged"): N_("Device {id} of {account} is already named '{name}'; nothing "
+                                "changed."),
+    ("unregister", "done"): N_("Unregistered '{name}' (id {id}) from {account}."),
+    ("unregister", "unchanged"): N_("Device '{name}' (id {id}) is not registered; nothing "
+                                    "changed."),
+    ("option_subscribe", "done"): N_("{account} now has the plan: {plan}."),
+    ("option_subscribe", "unchanged"): N_("{account} already has the Multi-device option; nothing "
+                                          "changed."),
+    ("option_cancel", "done"): N_("Multi-device option of {account} cancelled; plan: {plan}."),
+    ("option_cancel", "unchanged"): N_("{account} has no Multi-device option; nothing changed."),
+    ("service_subscribe", "done"): N_("{account} is subscribed: {plan}."),
+    ("service_subscribe", "unchanged"): N_("{account} is already subscribed ({plan}); nothing "
+                                           "changed."),
+    ("service_cancel", "done"): N_("One Number Service of {account} cancelled."),
+    ("service_cancel", "unchanged"): N_("{account} is already cancelled; nothing changed."),
+}
 
 DEVICE_COLUMNS = (
-    Column("slot", "field.slot"),
-    Column("id", "field.id"),
-    Column("name", "field.name"),
-    Column("type", "field.type"),
-    Column("imei", "field.imei"),
-    Column("registered_at", "field.registered_at", "datetime"),
+    Column("slot", N_("Slot")),
+    Column("id", N_("ID")),
+    Column("name", N_("Device name")),
+    Column("type", N_("Device type")),
+    Column("imei", N_("IMEI")),
+    Column("registered_at", N_("Registered at"), "datetime"),
 )
 SEARCH_COLUMNS = (
-    Column("account", "field.account"),
-    Column("id", "field.id"),
-    Column("slot", "field.slot"),
-    Column("name", "field.name"),
-    Column("type", "field.type"),
-    Column("imei", "field.imei"),
-    Column("registered_at", "field.registered_at", "datetime"),
-    Column("unregistered_at", "field.unregistered_at", "datetime"),  # last: optional
+    Column("account", N_("d-account")),
+    Column("id", N_("ID")),
+    Column("slot", N_("Slot")),
+    Column("name", N_("Device name")),
+    Column("type", N_("Device type")),
+    Column("imei", N_("IMEI")),
+    Column("registered_at", N_("Registered at"), "datetime"),
+    Column("unregistered_at", N_("Unregistered at"), "datetime"),  # last: optional
 )
 STATUS_COLUMNS = (
-    Column("account", "field.account"),
-    Column("status", "field.status"),
-    Column("plan", "field.plan"),
-    Column("capacity", "field.capacity"),
-    Column("registered", "field.registered"),
+    Column("account", N_("d-account")),
+    Column("status", N_("Status")),
+    Column("plan", N_("Plan")),
+    Column("capacity", N_("Capacity")),
+    Column("registered", N_("Registered")),
     *DEVICE_COLUMNS,
 )
 HISTORY_COLUMNS = (
-    Column("event", "field.event"),
-    Column("at", "field.at", "datetime"),
-    Column("device_id", "field.device_id"),
-    Column("name", "field.name"),
-    Column("type", "field.type"),
-    Column("imei", "field.imei"),
+    Column("event", N_("Event")),
+    Column("at", N_("Date and time"), "datetime"),
+    Column("device_id", N_("Device ID")),
+    Column("name", N_("Device name")),
+    Column("type", N_("Device type")),
+    Column("imei", N_("IMEI")),
 )
 ACCOUNT_COLUMNS = (
-    Column("account", "field.account"),
-    Column("status", "field.status"),
-    Column("plan", "field.plan"),
-    Column("capacity", "field.capacity"),
-    Column("registered", "field.registered"),
+    Column("account", N_("d-account")),
+    Column("status", N_("Status")),
+    Column("plan", N_("Plan")),
+    Column("capacity", N_("Capacity")),
+    Column("registered", N_("Registered")),
 )
 RESULT_COLUMNS = (
-    Column("action", "field.action"),
-    Column("account", "field.account"),
-    Column("changed", "field.changed"),
-    Column("dry_run", "field.dry_run"),
-    Column("plan", "field.plan"),
-    Column("status", "field.status"),
-    Column("device_id", "field.device_id"),
-    Column("device_name", "field.name"),
-    Column("slot", "field.slot"),
+    Column("action", N_("Action")),
+    Column("account", N_("d-account")),
+    Column("changed", N_("Changed")),
+    Column("dry_run", N_("Dry run")),
+    Column("plan", N_("Plan")),
+    Column("status", N_("Status")),
+    Column("device_id", N_("Device ID")),
+    Column("device_name", N_("Device name")),
+    Column("slot", N_("Slot")),
 )
 
 
 BATCH_COLUMNS = (
-    Column("row", "field.row"),
-    Column("action", "field.action"),
-    Column("account", "field.account"),
-    Column("ok", "field.ok"),
-    Column("changed", "field.changed"),
-    Column("error", "field.error"),
-    Column("device_id", "field.device_id"),
-    Column("before", "field.before"),
-    Column("after", "field.after"),
+    Column("row", N_("Row")),
+    Column("action", N_("Action")),
+    Column("account", N_("d-account")),
+    Column("ok", N_("OK")),
+    Column("changed", N_("Changed")),
+    Column("error", N_("Error")),
+    Column("device_id", N_("Device ID")),
+    Column("before", N_("Before")),
+    Column("after", N_("After")),
 )
 AUDIT_COLUMNS = (
-    Column("at", "field.at", "datetime"),
-    Column("operator", "field.operator"),
-    Column("action", "field.action"),
-    Column("account", "field.account"),
-    Column("device_id", "field.device_id"),
-    Column("before", "field.before"),
-    Column("after", "field.after"),
-    Column("batch_id", "field.batch_id"),
+    Column("at", N_("Date and time"), "datetime"),
+    Column("operator", N_("Operator")),
+    Column("action", N_("Action")),
+    Column("account", N_("d-account")),
+    Column("device_id", N_("Device ID")),
+    Column("before", N_("Before")),
+    Column("after", N_("After")),
+    Column("batch_id", N_("Batch")),
+    Column("db_role", N_("DB role")),  # last: csv columns are only ever appended
 )
 VIOLATION_COLUMNS = (
-    Column("kind", "field.kind"),
-    Column("account", "field.account"),
-    Column("device_id", "field.device_id"),
-    Column("message", "field.message"),
+    Column("kind", N_("Kind")),
+    Column("account", N_("d-account")),
+    Column("device_id", N_("Device ID")),
+    Column("message", N_("Message")),
 )
 
 
-def imei_or_type(device: DeviceView) -> str:
+def imei_or_type(device: Device) -> str:
     """Display rule (seed): the IMEI, or the device type where there is none."""
     return device.imei or device.type
 
@@ -110,7 +142,7 @@ def plan_label(plan: str) -> str:
     return t(PLAN_LABELS[plan])
 
 
-def status_dict(view: ContractView) -> dict[str, Any]:
+def status_dict(view: Contract) -> dict[str, Any]:
     data = view.to_dict()
     subscribable = view.status == "active" and view.plan == "one-number"
     data["option_monthly_fee_jpy"] = OPTION_FEE_JPY if subscribable else None
@@ -118,7 +150,7 @@ def status_dict(view: ContractView) -> dict[str, Any]:
     return data
 
 
-def status_rows(view: ContractView) -> list[dict[str, Any]]:
+def status_rows(view: Contract) -> list[dict[str, Any]]:
     """One flat row per slot (empty slots too) for csv/tsv."""
     head = {"account": view.account, "status": view.status, "plan": view.plan,
             "capacity": view.capacity, "registered": view.registered}
@@ -130,13 +162,13 @@ def status_rows(view: ContractView) -> list[dict[str, Any]]:
     return rows
 
 
-def show_status(out: Output, view: ContractView) -> None:
+def show_status(out: Output, view: Contract) -> None:
     out.table(
         [
-            [t("field.account"), view.account],
-            [t("field.plan"), plan_label(view.plan)],
-            [t("field.status"), t(STATUS_LABELS[view.status])],
-            [t("field.registered_count"), f"{view.registered} / {view.capacity}"],
+            [t("d-account"), view.account],
+            [t("Plan"), plan_label(view.plan)],
+            [t("Status"), t(STATUS_LABELS[view.status])],
+            [t("Registered devices"), f"{view.registered} / {view.capacity}"],
         ],
         fmt="plain",
     )
@@ -146,13 +178,13 @@ def show_status(out: Output, view: ContractView) -> None:
     for slot in range(1, view.capacity + 1):
         device = by_slot.get(slot)
         if device is None:
-            rows.append([str(slot), t("value.not_registered"), "", "", ""])
+            rows.append([str(slot), t("Not registered"), "", "", ""])
         else:
             rows.append([str(slot), device.name,
                          out.display(device.registered_at, "date"), imei_or_type(device),
                          device.id])
-    out.table(rows, [t("field.slot"), t("field.name"), t("field.registered_date"),
-                     t("field.imei"), t("field.id")])
+    out.table(rows, [t("Slot"), t("Device name"), t("Registration date"),
+                     t("IMEI"), t("ID")])
     if out.settings.quiet:
         return
     out.line()
@@ -160,52 +192,61 @@ def show_status(out: Output, view: ContractView) -> None:
         out.note(note)
 
 
-def status_notes(view: ContractView) -> list[str]:
+def status_notes(view: Contract) -> list[str]:
     """The seed's notes that apply to this contract's state."""
     account = view.account
     if view.status != "active":
-        return [t("note.cancelled", account=account)]
+        return [t("This contract is cancelled. Reactivate it with: onenumber service subscribe "
+                  "{account}", account=account)]
     lines = []
     if view.plan == "one-number":
-        lines += [t("note.option_offer"),
-                  t("note.option_fee", fee=OPTION_FEE_JPY, registration=REGISTRATION_FEE_JPY),
-                  t("note.option_how", account=account)]
+        lines += [t("With the Multi-device option, up to 5 accessory devices can be used at the "
+                    "same time."),
+                  t("Monthly charge {fee} JPY (tax included); One Number registration fee "
+                    "{registration} JPY.", fee=OPTION_FEE_JPY, registration=REGISTRATION_FEE_JPY),
+                  t("Apply: onenumber option subscribe {account}", account=account)]
         lines.append("")
-    lines.append(t("note.heading"))
-    lines.append(" - " + t("note.may_still_show"))
-    lines.append(" - " + t("note.needs_one", account=account))
+    lines.append(t("Notes:"))
+    lines.append(" - " + t("Even after the One Number registration information is deleted on the "
+                           "accessory device, it may still be shown here as in use."))
+    lines.append(" - " + t("One Number Service needs one or more registered accessory devices. If "
+                           "the customer does not use the service, cancel it: onenumber service "
+                           "cancel {account}", account=account))
     if view.plan == "one-number+multi":
-        lines.append(" - " + t("note.reduce_to_one", account=account))
+        lines.append(" - " + t("Unregister the accessory devices no longer used (onenumber devices "
+                               "unregister {account} DEVICE). After reducing the devices in use to "
+                               "1, cancel the Multi-device option: onenumber option cancel "
+                               "{account}", account=account))
     return lines
 
 
-def show_devices(out: Output, devices: Sequence[DeviceView]) -> None:
+def show_devices(out: Output, devices: Sequence[Device]) -> None:
     if out.settings.fields:  # --fields: the chosen columns of the records
         out.records([{**d.to_dict(), "registered_at": out.display(d.registered_at, "date")}
                      for d in devices], DEVICE_COLUMNS)
         return
     if not devices:
-        out.message(t("msg.no_devices"))
+        out.message(t("No registered devices."))
         return
     out.table(
         [[str(d.slot), d.name, d.type, imei_or_type(d), out.display(d.registered_at, "datetime"),
           d.id] for d in devices],
-        [t("field.slot"), t("field.name"), t("field.type"), t("field.imei"),
-         t("field.registered_at"), t("field.id")],
+        [t("Slot"), t("Device name"), t("Device type"), t("IMEI"),
+         t("Registered at"), t("ID")],
     )
 
 
-def show_device(out: Output, device: DeviceView) -> None:
+def show_device(out: Output, device: Device) -> None:
     rows = [
-        [t("field.id"), device.id],
-        [t("field.name"), device.name],
-        [t("field.type"), device.type],
-        [t("field.imei"), imei_or_type(device)],
-        [t("field.registered_at"), out.display(device.registered_at, "datetime")],
-        [t("field.slot"), str(device.slot) if device.slot else t("value.not_registered")],
+        [t("ID"), device.id],
+        [t("Device name"), device.name],
+        [t("Device type"), device.type],
+        [t("IMEI"), imei_or_type(device)],
+        [t("Registered at"), out.display(device.registered_at, "datetime")],
+        [t("Slot"), str(device.slot) if device.slot else t("Not registered")],
     ]
     if device.unregistered_at is not None:
-        rows.append([t("field.unregistered_at"), out.display(device.unregistered_at, "datetime")])
+        rows.append([t("Unregistered at"), out.display(device.unregistered_at, "datetime")])
     out.table(rows, fmt="plain")
 
 
@@ -214,26 +255,26 @@ def show_history(out: Output, events: Sequence[Any]) -> None:
         out.records([e.to_dict() for e in events], HISTORY_COLUMNS)
         return
     if not events:
-        out.message(t("msg.no_history"))
+        out.message(t("No registration history."))
         return
     out.table(
-        [[t(f"event.{e.event}"), out.display(e.at, "datetime"), e.name,
+        [[pgettext(*EVENT_LABELS[e.event]), out.display(e.at, "datetime"), e.name,
           e.imei or e.type, e.device_id] for e in events],
-        [t("field.event"), t("field.at"), t("field.name"), t("field.imei"), t("field.device_id")],
+        [t("Event"), t("Date and time"), t("Device name"), t("IMEI"), t("Device ID")],
     )
 
 
-def confirmation(out: Output, device: DeviceView) -> None:
+def confirmation(out: Output, device: Device) -> None:
     """The seed's unregister confirmation (screen 5), written to stderr."""
     lines = [
-        t("confirm.unregister.title"),
+        t("Unregister One Number registration?"),
         "",
-        f"  {t('field.name')}: {device.name}",
-        f"  {t('field.registered_date')}: {out.display(device.registered_at, 'date')}",
-        f"  {t('field.imei')}: {imei_or_type(device)}",
+        "  " + t("Device name") + f": {device.name}",
+        "  " + t("Registration date") + f": {out.display(device.registered_at, 'date')}",
+        "  " + t("IMEI") + f": {imei_or_type(device)}",
         "",
     ]
-    lines += [f" - {t(f'confirm.unregister.note{i}')}" for i in range(1, 6)]
+    lines += [f" - {t(note)}" for note in UNREGISTER_NOTES]
     width = out.stderr_width
     if width is not None:  # the notes fit the terminal, wrapped between words
         lines = [piece for line in lines for piece in wrap(line, width)]
@@ -262,11 +303,11 @@ def show_result(out: Output, result: ChangeResult) -> None:
     }
     key = result.action.replace("-", "_")
     outcome = "done" if result.changed else "unchanged"
-    text = t(f"result.{key}.{outcome}", **params)
+    text = t(RESULTS[key, outcome], **params)
     if result.action == "register" and result.removed:
-        text += " " + t("result.register.replaced", **params)
+        text += " " + t("Replaced: {removed}.", **params)
     if result.dry_run and result.changed:
-        text = t("result.dry_run", text=text)
+        text = t("Dry run, nothing written: {text}", text=text)
         if change := describe_change(result.before, result.after):
             text += f" ({change})"  # what would change, from what
     out.note(text)
@@ -285,7 +326,7 @@ def audit_value(value: Any) -> str:
     return ", ".join(f"{key}={audit_value(item)}" for key, item in value.items())
 
 
-def audit_rows(records: Iterable[AuditView]) -> Iterator[dict[str, Any]]:
+def audit_rows(records: Iterable[AuditEntry]) -> Iterator[dict[str, Any]]:
     """Audit records for a table: before and after summarised."""
     for record in records:
         yield {**record.to_dict(), "before": audit_value(record.before),
@@ -321,32 +362,81 @@ def _batch_columns(row: str, action: str, account: str, outcome: str) -> str:
 
 def batch_header() -> str:
     """The header over :func:`batch_line`'s columns."""
-    return _batch_columns(t("batch.header.row"), t("batch.header.action"),
-                          t("batch.header.account"), t("batch.header.outcome"))
+    return _batch_columns(t("row"), t("action"),
+                          t("account"), t("outcome"))
+
+
+def batch_record(out: Output, result: RowResult) -> dict[str, Any]:
+    """A batch row's machine output: its error rendered in the current language."""
+    data = result.to_dict()
+    if result.error is not None:
+        data["error"] = out.error_dict(result.error)
+    return data
 
 
 def batch_line(out: Output, result: RowResult) -> str:
     """One streamed line per batch row, for people."""
     if result.ok:
-        outcome = t("batch.changed") if result.changed else t("batch.unchanged")
+        outcome = t("ok, changed") if result.changed else t("ok, nothing to change")
         if result.changed and (change := describe_change(result.before, result.after)):
             outcome = f"{outcome}: {change}"
     else:
-        outcome = f"{t('label.error')}: {(result.error or {}).get('message', '')}"
+        message = out.error_dict(result.error)["message"] if result.error else ""
+        outcome = t("error") + f": {message}"
     return _batch_columns(str(result.row), out.display(result.action),
                           out.display(result.account), outcome)
 
 
+# what a batch run says at its end, by outcome (the counts choose singular or plural)
+BATCH_SUMMARIES: dict[str, Message] = {
+    "done": N_plural("batch {batch}: {rows} row, {ok} ok ({changed} changed), {failed} failed.",
+                     "batch {batch}: {rows} rows, {ok} ok ({changed} changed), {failed} failed.",
+                     "rows"),
+    "rolled_back": N_plural(
+        "batch {batch} (atomic): {failed} of {rows} row failed, so nothing was written ({ok} "
+        "ok, {changed} changed).",
+        "batch {batch} (atomic): {failed} of {rows} rows failed, so nothing was written ({ok} "
+        "ok, {changed} changed).",
+        "rows"),
+    "dry_run": N_plural(
+        "batch {batch} (dry run, nothing written): {rows} row, {ok} ok ({changed} would "
+        "change), {failed} failed.",
+        "batch {batch} (dry run, nothing written): {rows} rows, {ok} ok ({changed} would "
+        "change), {failed} failed.",
+        "rows"),
+    "interrupted": N_plural(
+        "batch {batch} interrupted after {rows} row: {ok} applied ({changed} changed), {failed} "
+        "failed; the row in progress was not applied. Re-run the file to complete it.",
+        "batch {batch} interrupted after {rows} rows: {ok} applied ({changed} changed), "
+        "{failed} failed; the row in progress was not applied. Re-run the file to complete it.",
+        "rows"),
+    "interrupted_nothing": N_plural(
+        "batch {batch} interrupted after {rows} row; nothing was written.",
+        "batch {batch} interrupted after {rows} rows; nothing was written.",
+        "rows"),
+    "unavailable": N_plural(
+        "batch {batch} stopped at row {stopped_at}: the database became unavailable. {ok} row "
+        "applied ({changed} changed), {failed} failed; row {stopped_at} and the rows after it "
+        "were not applied. Re-run the file to complete it.",
+        "batch {batch} stopped at row {stopped_at}: the database became unavailable. {ok} rows "
+        "applied ({changed} changed), {failed} failed; row {stopped_at} and the rows after it "
+        "were not applied. Re-run the file to complete it.",
+        "ok"),
+    "unavailable_nothing": N_("batch {batch} stopped: the database became unavailable; nothing "
+                              "was written. Re-run the file when it is back."),
+}
+
+
 def batch_summary(summary: Summary) -> str:
+    nothing = summary.dry_run or summary.atomic
     if summary.unavailable:
-        key = ("batch.summary.unavailable_nothing" if summary.dry_run or summary.atomic
-               else "batch.summary.unavailable")
+        outcome = "unavailable_nothing" if nothing else "unavailable"
     elif summary.interrupted:
-        key = ("batch.summary.interrupted_nothing" if summary.dry_run or summary.atomic
-               else "batch.summary.interrupted")
+        outcome = "interrupted_nothing" if nothing else "interrupted"
     elif summary.dry_run:
-        key = "batch.summary.dry_run"
+        outcome = "dry_run"
     else:
-        key = "batch.summary.done" if summary.committed else "batch.summary.rolled_back"
-    return t(key, batch=summary.batch_id, rows=summary.rows, ok=summary.ok,
-             changed=summary.changed, failed=summary.failed, stopped_at=summary.rows + 1)
+        outcome = "done" if summary.committed else "rolled_back"
+    return translate(BATCH_SUMMARIES[outcome], batch=summary.batch_id, rows=summary.rows,
+                     ok=summary.ok, changed=summary.changed, failed=summary.failed,
+                     stopped_at=summary.rows + 1)

@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from onenumber_cli.errors import DuplicateName, InvalidName
-from onenumber_cli.i18n import t
 
 MAX_LENGTH = 30
 SPACES = frozenset({"\u0020", "\u3000"})
@@ -65,16 +64,9 @@ def name_key(name: str) -> str:
     return unicodedata.normalize("NFKC", unicodedata.normalize("NFC", name)).casefold()
 
 
-def _describe(offences: Iterable[Offence]) -> str:
-    """The offending characters and their positions, in the current language."""
-    return t("name.separator").join(
-        t("name.offence", char=o.char, codepoint=o.codepoint, position=o.position)
-        for o in offences
-    )
-
-
 def validate_name(raw: str) -> str:
-    """Return the NFC form of ``raw`` or raise :class:`InvalidName` saying why.
+    """Return the NFC form of ``raw`` or raise :class:`InvalidName` saying why (the
+    offending characters as :class:`Offence` objects in ``where``: the CLI renders them).
 
     Checks, in the order a person would fix them: empty, too long, blanks only,
     leading/trailing blanks, characters that are not allowed, characters outside JIS.
@@ -86,7 +78,7 @@ def validate_name(raw: str) -> str:
         over = Offence(MAX_LENGTH + 1, name[MAX_LENGTH])
         raise InvalidName(
             "too_long", details=[over.to_dict()], length=len(name), max=MAX_LENGTH,
-            where=_describe([over]),
+            where=(over,),
         )
     if all(c in SPACES for c in name):
         raise InvalidName("blank")
@@ -94,7 +86,7 @@ def validate_name(raw: str) -> str:
         position = 1 if name[0] in SPACES else len(name)
         offence = Offence(position, name[position - 1])
         raise InvalidName(
-            "edge_space", details=[offence.to_dict()], where=_describe([offence]),
+            "edge_space", details=[offence.to_dict()], where=(offence,),
             suggestion=_trim(name),
         )
     bad = [Offence(i, c) for i, c in enumerate(name, 1) if c not in SPACES and not is_name_char(c)]
@@ -105,7 +97,7 @@ def validate_name(raw: str) -> str:
             reason = "outside_jis"  # letters or digits, but not in JIS (髙, ①, ...)
         else:
             reason = "bad_chars"
-        raise InvalidName(reason, details=[o.to_dict() for o in bad], where=_describe(bad))
+        raise InvalidName(reason, details=[o.to_dict() for o in bad], where=tuple(bad))
     return name
 
 

@@ -1,32 +1,121 @@
-"""Message catalogs for English and Japanese.
+"""Messages in the operator's language: gettext catalogs, read with the standard library.
 
-Catalogs are plain Python dictionaries (``en.py``, ``ja.py``) keyed by message id,
-formatted with :meth:`str.format`.  A test asserts that both catalogs hold the same
-ids with the same placeholders, and that every id the code uses exists, so a missing
-translation fails CI rather than reaching an operator.
+The source strings are the English messages themselves (the gettext norm).  The Japanese
+translations live in ``locale/ja/LC_MESSAGES/onenumber.po``, compiled to ``onenumber.mo``
+beside it; both are committed, and at run time only the ``.mo`` is read, by :mod:`gettext`
+(no third-party code on the start-up path; English reads no file at all).  The template
+``locale/onenumber.pot`` lists every message id the program uses now.
 
-The current language is a context variable: the CLI sets it once per invocation.
+Adding or changing a message
+----------------------------
+1. Write the English text where it is shown, with named ``str.format`` fields::
+
+       from onenumber_cli.i18n import N_, N_plural, NP_, ngettext, pgettext, t, translate
+
+       t("No registered devices.")
+       t("Account '{account}' was not found.", account=account)
+       ngettext("{count} violation found.", "{count} violations found.", count, count=count)
+       pgettext("event", "Registered")     # the same English means something else elsewhere
+
+   * The message must be a string literal in the call, outside any f-string: the
+     extractor reads the source (on Python 3.11 it does not look inside f-strings), and a
+     test fails on ``t(f"...")``, ``t("..." + x)`` and ``f"{t('...')}"``.
+   * A message chosen at run time goes in a table of markers, translated where it is
+     shown: ``LABELS = {"active": N_("active")}`` then ``t(LABELS[status])``;
+     ``N_plural(singular, plural, "count")`` (the last argument names the field holding
+     the number) and ``NP_(context, text)`` mark the other kinds; :func:`translate`
+     renders any of them (type :data:`Message`).
+   * Every number shown next to a noun goes through ``ngettext``/``N_plural``: pass the
+     number as ``n`` and as its named field.  Never ``"{count} rows"`` alone.
+   * Fields are made :func:`printable` (control characters escaped, long values cut);
+     never build a sentence with ``+`` or an f-string around a translated piece.
+   * A refusal is a typed error (``onenumber_cli/errors.py``: code, reason, parameters;
+     no text): add its ``(code, reason)`` with its message and hint to ``ERRORS`` in
+     ``onenumber_cli/i18n/errors.py``.  Pass datetimes and other values raw: the CLI
+     renders them (times in the display zone and format).
+   * Help texts (docstrings, ``help=``) need nothing: they are extracted paragraph by
+     paragraph from the command tree.  Click's and Typer's own words are in
+     ``onenumber_cli/cli/clicktext.py``.
+2. Run ``python scripts/regenerate.py``.  It extracts the template (Babel, with the
+   keywords of ``KEYWORDS`` below), merges it into each ``.po`` (new ids arrive with an
+   empty translation, ids no longer used leave), compiles the ``.mo``, and lists every
+   message still untranslated.
+3. Translate each listed entry in ``locale/ja/LC_MESSAGES/onenumber.po``: fill ``msgstr``
+   (``msgstr[0]`` for a plural: Japanese has one form) with the same ``{fields}``, delete
+   any ``#, fuzzy`` line, then run ``python scripts/regenerate.py`` again to compile.
+   ``python scripts/regenerate.py --check`` (and the tests) fail while a catalog is stale,
+   an entry is empty or fuzzy, or ``msgfmt --check`` objects.
+
+The current language is a context variable: the CLI sets it once per invocation, so many
+invocations in one process (``CliRunner``) each speak their own.
 """
 
 from __future__ import annotations
 
+import gettext
 import os
 import unicodedata
 from collections.abc import Mapping
 from contextvars import ContextVar
-from importlib import import_module
+from pathlib import Path
+from typing import NamedTuple
 
 LANGUAGES = ("en", "ja")
 DEFAULT_LANGUAGE = "en"
+DOMAIN = "onenumber"
+LOCALE_DIR = Path(__file__).parent / "locale"
+# How the extractor finds messages (Babel's keyword specs: argument numbers, c = context).
+KEYWORDS = {"t": None, "ngettext": (1, 2), "pgettext": ((1, "c"), 2), "N_": None,
+            "N_plural": (1, 2), "NP_": ((1, "c"), 2)}
 
 _language: ContextVar[str] = ContextVar("onenumber_language", default=DEFAULT_LANGUAGE)
-_catalogs: dict[str, Mapping[str, str]] = {}
+_translations: dict[str, gettext.NullTranslations] = {}
 
 
-def catalog(lang: str) -> Mapping[str, str]:
-    if lang not in _catalogs:
-        _catalogs[lang] = import_module(f"onenumber_cli.i18n.{lang}").MESSAGES
-    return _catalogs[lang]
+class Plural(NamedTuple):
+    """A message with a count, kept in a table: see :func:`N_plural`."""
+
+    singular: str
+    plural: str
+    number: str  # the name of the parameter that chooses the form
+
+
+class Contextual(NamedTuple):
+    """A message with a context, kept in a table: see :func:`NP_`."""
+
+    context: str
+    message: str
+
+
+Message = str | Plural | Contextual
+
+
+def N_(message: str) -> str:
+    """Mark ``message`` for extraction; translated later, where it is shown."""
+    return message
+
+
+def N_plural(singular: str, plural: str, count: str = "count") -> Plural:
+    """Mark a counted message for extraction; ``count`` names the parameter holding n."""
+    return Plural(singular, plural, count)
+
+
+def NP_(context: str, message: str) -> Contextual:
+    """Mark a message with a context for extraction."""
+    return Contextual(context, message)
+
+
+def translations(lang: str) -> gettext.NullTranslations:
+    """The compiled catalog of ``lang`` (English: the source strings themselves)."""
+    found = _translations.get(lang)
+    if found is None:
+        if lang == DEFAULT_LANGUAGE:
+            found = gettext.NullTranslations()
+        else:
+            with (LOCALE_DIR / lang / "LC_MESSAGES" / f"{DOMAIN}.mo").open("rb") as mo:
+                found = gettext.GNUTranslations(mo)
+        _translations[lang] = found
+    return found
 
 
 def set_language(lang: str) -> None:
@@ -75,17 +164,34 @@ def escape_controls(text: str) -> str:
     return "".join(f"\\u{ord(c):04x}" if _unsafe(c) else c for c in text)
 
 
-def t(key: str, /, **params: object) -> str:
-    """The message ``key`` in the current language, formatted with ``params``
-    (made :func:`printable`).
-
-    Falls back to English, then to the key itself, so a gap never crashes a command
-    (the catalog test is what keeps gaps from shipping).
-    """
-    lang = _language.get()
-    text = catalog(lang).get(key)
-    if text is None:
-        text = catalog(DEFAULT_LANGUAGE).get(key, key)
+def _format(text: str, params: Mapping[str, object]) -> str:
     if not params:
         return text
     return text.format(**{name: printable(value) for name, value in params.items()})
+
+
+def t(message: str, /, **params: object) -> str:
+    """``message`` (its English source text) in the current language, formatted with
+    ``params`` made :func:`printable`."""
+    return _format(translations(_language.get()).gettext(message), params)
+
+
+def ngettext(singular: str, plural: str, n: int, /, **params: object) -> str:
+    """The form of a counted message for ``n`` in the current language."""
+    return _format(translations(_language.get()).ngettext(singular, plural, n), params)
+
+
+def pgettext(context: str, message: str, /, **params: object) -> str:
+    """``message`` in ``context`` (the same English meaning something else elsewhere)."""
+    return _format(translations(_language.get()).pgettext(context, message), params)
+
+
+def translate(message: Message, /, **params: object) -> str:
+    """A message marked in a table (:func:`N_`, :func:`N_plural`, :func:`NP_`), rendered."""
+    if isinstance(message, Plural):
+        count = params[message.number]
+        return ngettext(message.singular, message.plural,
+                        count if isinstance(count, int) else 0, **params)
+    if isinstance(message, Contextual):
+        return pgettext(message.context, message.message, **params)
+    return t(message, **params)

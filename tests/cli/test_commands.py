@@ -95,7 +95,8 @@ def test_history_json_newest_first(demo_cli: Invoke) -> None:
     assert set(events[0]) >= {"event", "at", "device_id", "name", "type", "imei"}
     only = as_json(demo_cli("history", "demo-multi", "--kind", "unregister", "-o",
                             "json").stdout)
-    assert [e["name"] for e in only] == ["ON01"]  # type: ignore[index]
+    assert isinstance(only, list)
+    assert [e["name"] for e in only] == ["ON01"]
     since = as_json(demo_cli("history", "demo-multi", "--since", "2022-09-12", "-o",
                              "json").stdout)
     assert len(since) == 2  # type: ignore[arg-type]
@@ -279,16 +280,6 @@ def test_db_upgrade_creates_a_new_sqlite_database(cli: Invoke, tmp_path: object)
     assert cli("status", "x", "--db", f"sqlite:///{path}").exit_code == 3
 
 
-def test_version_and_help(cli: Invoke) -> None:
-    from onenumber_cli import __version__
-
-    assert cli("--version").stdout.splitlines()[0] == f"onenumber {__version__}"
-    for group in ([], ["devices"], ["option"], ["service"], ["accounts"], ["db"]):
-        result = cli(*group, "--help")
-        assert result.exit_code == 0
-        assert "Usage" in result.stdout
-
-
 def test_db_upgrade_dry_run_creates_nothing(cli: Invoke, tmp_path: object) -> None:
     path = f"{tmp_path}/later.sqlite"
     result = cli("db", "upgrade", "--db", f"sqlite:///{path}", "--dry-run")
@@ -307,6 +298,8 @@ def test_a_schema_ahead_of_the_program_exits_6_and_says_what_to_do(cli: Invoke,
     db = Database(parse_url(db_url))
     with db.engine.begin() as conn:
         conn.execute(text("UPDATE alembic_version SET version_num = 'zz99'"))
+        # its migrations say programs before 9999 may not use it (not additive)
+        conn.execute(text("UPDATE onenumber_schema SET compatible_from = '9999'"))
     db.dispose()
     result = cli("status", "anyone")
     assert result.exit_code == 6

@@ -21,7 +21,7 @@ def test_the_wheel_includes_migrations_catalogs_and_type_marker(tmp_path: Path) 
     for required in ("onenumber_cli/migrations/env.py",
                      "onenumber_cli/migrations/script.py.mako",
                      "onenumber_cli/migrations/versions/0001_initial.py",
-                     "onenumber_cli/i18n/en.py", "onenumber_cli/i18n/ja.py",
+                     "onenumber_cli/i18n/locale/ja/LC_MESSAGES/onenumber.mo",
                      "onenumber_cli/py.typed"):
         assert required in names, required
     assert not any(name.startswith(("tests/", "scripts/", "benchmarks/")) for name in names)

@@ -15,6 +15,7 @@ from onenumber_cli.errors import (
     ReplaceNotAllowed,
     TooManyDevices,
 )
+from onenumber_cli.i18n.errors import render
 
 
 def state(n: int, plan: Plan = Plan.MULTI, status: Status = Status.ACTIVE
@@ -37,14 +38,14 @@ def test_registration_below_capacity_removes_nothing() -> None:
 def test_full_one_number_contract_points_to_the_option_or_replace() -> None:
     with pytest.raises(CapacityExceeded) as caught:
         rules.plan_registration(state(1, Plan.ONE_NUMBER), replace=False)
-    assert "option subscribe" in caught.value.hint
-    assert "--replace" in caught.value.hint
+    assert "option subscribe" in render(caught.value)[1]
+    assert "--replace" in render(caught.value)[1]
 
 
 def test_full_multi_contract_lists_its_devices() -> None:
     with pytest.raises(CapacityExceeded) as caught:
         rules.plan_registration(state(5), replace=False)
-    assert "name5 (d5)" in caught.value.message
+    assert "name5 (d5)" in render(caught.value)[0]
 
 
 def test_replace_on_full_one_number_removes_the_current_device() -> None:
@@ -73,7 +74,7 @@ def test_changes_on_cancelled_contracts_are_refused() -> None:
 def test_last_device_cannot_be_unregistered() -> None:
     with pytest.raises(LastDevice) as caught:
         rules.check_unregister(state(1), "d1")
-    assert "service cancel" in caught.value.hint
+    assert "service cancel" in render(caught.value)[1]
     assert rules.check_unregister(state(2), "d1") is True
     assert rules.check_unregister(state(2), "gone") is False
 
@@ -95,7 +96,7 @@ def test_option_cancel_needs_at_most_one_device() -> None:
     assert rules.check_option_cancel(state(1, Plan.ONE_NUMBER)) is False
     with pytest.raises(TooManyDevices) as caught:
         rules.check_option_cancel(state(3))
-    assert "name2 (d2)" in caught.value.message
+    assert "name2 (d2)" in render(caught.value)[0]
 
 
 def test_service_cancel_needs_at_most_one_device_and_is_idempotent() -> None:

@@ -18,6 +18,7 @@ from onenumber_cli.domain.names import (
 )
 from onenumber_cli.errors import DuplicateName, InvalidName
 from onenumber_cli.i18n import printable
+from onenumber_cli.i18n.errors import render
 
 
 @pytest.mark.parametrize(
@@ -76,20 +77,20 @@ def test_invalid_names_are_refused_naming_each_offending_character(
     assert caught.value.reason == reason
     assert [d["position"] for d in caught.value.details or []] == positions
     for detail in caught.value.details or []:
-        assert f"position {detail['position']}" in caught.value.message
-        assert str(printable(detail["char"])) in caught.value.message  # control chars escaped
+        assert f"position {detail['position']}" in render(caught.value)[0]
+        assert str(printable(detail["char"])) in render(caught.value)[0]  # control chars escaped
 
 
 def test_edge_space_error_suggests_the_trimmed_name() -> None:
     with pytest.raises(InvalidName) as caught:
         validate_name("  My Car ")
-    assert "'My Car'" in caught.value.hint
+    assert "'My Car'" in render(caught.value)[1]
 
 
 def test_dash_lookalikes_get_a_hint_to_use_hyphen() -> None:
     with pytest.raises(InvalidName) as caught:
         validate_name("car−2")
-    assert "'-'" in caught.value.hint
+    assert "'-'" in render(caught.value)[1]
 
 
 def test_length_is_counted_in_code_points_after_nfc() -> None:
@@ -108,8 +109,17 @@ def test_names_equal_after_nfkc_and_casefold_collide(a: str, b: str) -> None:
         ensure_unique(b, {name_key(a): a})
 
 
-def test_distinct_names_do_not_collide() -> None:
-    ensure_unique("BMW 2", {name_key("BMW"): "BMW"})
+@pytest.mark.parametrize(
+    ("a", "b"),
+    # a number, kana of the other script, a voiced mark, a space: different names
+    [("BMW", "BMW 2"), ("ア", "あ"), ("カ", "ガ"), ("ab", "a b")],
+)
+def test_names_that_differ_after_nfkc_and_casefold_do_not_collide(a: str, b: str) -> None:
+    assert name_key(a) != name_key(b)
+    taken = {name_key(a): a}
+    ensure_unique(b, taken)  # accepted: no DuplicateName
+    with pytest.raises(DuplicateName):  # while the taken name itself is refused
+        ensure_unique(a.upper(), taken)
 
 
 @pytest.mark.parametrize(

@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+from typer.testing import CliRunner
 
 import onenumber_cli
+from onenumber_cli.cli.app import app
 
 PACKAGE = Path(onenumber_cli.__file__).parent
 SOURCES = {p: p.read_text(encoding="utf-8") for p in PACKAGE.rglob("*.py")
@@ -43,12 +51,45 @@ def test_no_shell_is_ever_started() -> None:
     assert output.count("subprocess.Popen(") == 1 and "shlex.split(" in output
 
 
-def test_no_sql_is_built_from_strings() -> None:
-    """Raw SQL appears only as constants (values, the lock timeout too, are bound).
-    Everything else goes through SQLAlchemy with bound parameters."""
-    formatted = []
-    for path, text in SOURCES.items():
-        for match in re.finditer(r"(exec_driver_sql|text)\((f?)\"([^\"]*)\"", text):
-            if match.group(2):
-                formatted.append((path.name, match.group(3)))
-    assert formatted == []
+HOSTILE = "x'); DROP TABLE audit; --"
+
+
+def test_values_reach_the_database_as_parameters_never_as_sql(
+    db_url: str, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """No SQL is built from values: hostile text given as an operator and a device type
+    comes back verbatim with every table intact, and the settings the engine gives each
+    transaction (PostgreSQL's lock and statement timeouts) are sent as parameters, never
+    in a statement's text."""
+    sent: list[tuple[str, Any]] = []
+
+    def record(conn: Any, cursor: Any, statement: str, parameters: Any, context: Any,
+               executemany: bool) -> None:
+        sent.append((statement, parameters))
+
+    monkeypatch.setenv("ONENUMBER_LOCK_TIMEOUT", "1.234")
+    monkeypatch.setenv("ONENUMBER_STATEMENT_TIMEOUT", "5.678")
+    runner = CliRunner()
+
+    def cli(*args: str) -> str:
+        result = runner.invoke(app, ["--db", db_url, "--operator", HOSTILE, *args])
+        assert result.exit_code == 0, result.output
+        return result.stdout
+
+    event.listen(Engine, "before_cursor_execute", record)
+    try:
+        cli("service", "subscribe", "acct")
+        cli("devices", "register", "acct", "--type", HOSTILE)
+        status = json.loads(cli("status", "acct", "-o", "json"))
+        audit = json.loads(cli("audit", "-o", "json"))
+    finally:
+        event.remove(Engine, "before_cursor_execute", record)
+    assert [device["type"] for device in status["devices"] if device["id"]] == [HOSTILE]
+    assert {entry["operator"] for entry in audit} == {HOSTILE}  # the audit table is there
+    assert sent, "no statement seen"
+    for statement, _ in sent:
+        assert "DROP TABLE" not in statement and "1234" not in statement, statement
+        assert "5678" not in statement, statement
+    if db_url.startswith("postgresql"):  # the timeouts, bound: 1.234 s and 5.678 s
+        bound = " ".join(str(parameters) for _, parameters in sent)
+        assert "1234ms" in bound and "5678ms" in bound

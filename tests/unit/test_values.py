@@ -10,6 +10,7 @@ import pytest
 from onenumber_cli.domain.imei import luhn_check_digit, validate_imei
 from onenumber_cli.domain.values import Plan, parse_time, validate_account, validate_type
 from onenumber_cli.errors import InvalidAccount, InvalidImei, InvalidTime, InvalidType
+from onenumber_cli.i18n.errors import render
 
 TOKYO = ZoneInfo("Asia/Tokyo")
 
@@ -39,7 +40,7 @@ def test_invalid_imeis_are_refused(imei: str, reason: str) -> None:
 def test_check_digit_error_says_which_digit_is_expected() -> None:
     with pytest.raises(InvalidImei) as caught:
         validate_imei("490154203237517")
-    assert "8" in caught.value.message
+    assert "8" in render(caught.value)[0]
     assert luhn_check_digit("49015420323751") == 8
 
 

@@ -8,7 +8,7 @@ import typer
 
 from onenumber_cli.cli.helptext import LocalizedCommand, LocalizedGroup
 from onenumber_cli.cli.invocation import current, services
-from onenumber_cli.cli.views import ACCOUNT_COLUMNS, plan_label
+from onenumber_cli.cli.views import ACCOUNT_COLUMNS, STATUS_LABELS, plan_label
 from onenumber_cli.domain.values import Plan, Status
 from onenumber_cli.i18n import t
 
@@ -32,7 +32,7 @@ def list_(
         run.out.records((r.to_dict() for r in rows), ACCOUNT_COLUMNS)
         return
     run.out.records(
-        ({"account": r.account, "status": t(f"status.{r.status}"), "plan": plan_label(r.plan),
+        ({"account": r.account, "status": t(STATUS_LABELS[r.status]), "plan": plan_label(r.plan),
           "capacity": r.capacity, "registered": f"{r.registered} / {r.capacity}"}
          for r in rows),
         [c for c in ACCOUNT_COLUMNS if c.key != "capacity"],

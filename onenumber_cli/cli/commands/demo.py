@@ -9,12 +9,21 @@ import typer
 from onenumber_cli.cli.commands.status import status
 from onenumber_cli.cli.invocation import current
 from onenumber_cli.cli.lazy import lazy_import
-from onenumber_cli.i18n import t
+from onenumber_cli.i18n import ngettext, t
 
 if TYPE_CHECKING:
     from onenumber_cli import demo as demo_data
 else:
     demo_data = lazy_import("onenumber_cli.demo")
+
+
+def _removed(removed: bool, rows: int) -> str:
+    accounts = ", ".join(demo_data.ACCOUNTS)
+    if removed:
+        return ngettext("Demo customers removed: {accounts} ({rows} row).",
+                        "Demo customers removed: {accounts} ({rows} rows).",
+                        rows, accounts=accounts, rows=rows)
+    return t("No demo customers to remove ({accounts}).", accounts=accounts)
 
 
 def demo(
@@ -38,12 +47,10 @@ def demo(
         removed = any(counts.values())
         run.out.document({"changed": removed, "accounts": list(demo_data.ACCOUNTS),
                           "rows": counts},
-                         table=lambda: run.out.message(t(
-                             "msg.demo_removed" if removed else "msg.demo_absent",
-                             accounts=", ".join(demo_data.ACCOUNTS),
-                             rows=sum(counts.values()))))
+                         table=lambda: run.out.message(_removed(removed, sum(counts.values()))))
         return
     loaded = demo_data.load(run.database(), run.actor(), force=force)
-    run.out.message(t("msg.demo_loaded" if loaded else "msg.demo_present",
-                      accounts=", ".join(demo_data.ACCOUNTS)))
+    accounts = ", ".join(demo_data.ACCOUNTS)
+    run.out.message(t("Demo customers loaded: {accounts}.", accounts=accounts) if loaded
+                    else t("Demo customers already present: {accounts}.", accounts=accounts))
     status(ctx, demo_data.MULTI)
