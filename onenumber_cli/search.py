@@ -25,9 +25,9 @@ search is repeatable.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Select, select
@@ -43,7 +43,8 @@ from onenumber_cli.domain.values import (
 )
 from onenumber_cli.errors import InvalidArgument
 from onenumber_cli.storage.engine import Database
-from onenumber_cli.storage.models import Contract, Device
+from onenumber_cli.storage.models import contracts, devices
+from onenumber_cli.storage.prepared import Runner
 
 WILDCARDS = "*?"
 MAX_PATTERN = 120  # characters of a folded name pattern (a name key's column size)
@@ -104,43 +105,88 @@ def _matching(column: Any, pattern: str, dialect: str) -> Any:
 
 def query(found: SearchFilter, dialect: str) -> Found:
     """The statement for ``found`` on ``dialect`` (``sqlite`` or ``postgresql``)."""
-    columns = (Device.account, Device.id, Device.slot, Device.name, Device.type,
-               Device.imei, Device.registered_at, Device.unregistered_at)
+    columns = (devices.c.account, devices.c.id, devices.c.slot, devices.c.name, devices.c.type,
+               devices.c.imei, devices.c.registered_at, devices.c.unregistered_at)
     statement = select(*columns)
     if found.plan is not None or found.status is not None:
-        statement = statement.join(Contract, Contract.account == Device.account)
+        statement = statement.join(contracts, contracts.c.account == devices.c.account)
         if found.plan is not None:
-            statement = statement.where(Contract.plan == Plan(found.plan).value)
+            statement = statement.where(contracts.c.plan == Plan(found.plan).value)
         if found.status is not None:
-            statement = statement.where(Contract.status == Status(found.status).value)
+            statement = statement.where(contracts.c.status == Status(found.status).value)
     if not found.include_unregistered:
-        statement = statement.where(Device.slot.is_not(None))
+        statement = statement.where(devices.c.slot.is_not(None))
     if found.imei is not None:
-        statement = statement.where(Device.imei == validate_imei(found.imei))
+        statement = statement.where(devices.c.imei == validate_imei(found.imei))
     if found.type is not None:
-        statement = statement.where(Device.type_key == name_key(validate_type(found.type)))
+        statement = statement.where(devices.c.type_key == name_key(validate_type(found.type)))
     if found.name is not None:
         pattern, wild = name_pattern(found.name)
-        statement = statement.where(_matching(Device.name_key, pattern, dialect) if wild
-                                    else Device.name_key == pattern)
+        statement = statement.where(_matching(devices.c.name_key, pattern, dialect) if wild
+                                    else devices.c.name_key == pattern)
     if found.account_prefix:
         prefix = validate_account(found.account_prefix)
-        statement = statement.where(_matching(Device.account, prefix + "*", dialect))
+        statement = statement.where(_matching(devices.c.account, prefix + "*", dialect))
     if found.registered_since is not None:
-        statement = statement.where(Device.registered_at >= found.registered_since)
+        statement = statement.where(devices.c.registered_at >= found.registered_since)
     if found.registered_until is not None:
-        statement = statement.where(Device.registered_at < found.registered_until)
-    statement = statement.order_by(Device.account, Device.slot.is_(None), Device.slot,
-                                   Device.id)
+        statement = statement.where(devices.c.registered_at < found.registered_until)
+    statement = statement.order_by(devices.c.account, devices.c.slot.is_(None), devices.c.slot,
+                                   devices.c.id)
     return statement.limit(found.limit) if found.limit is not None else statement
+
+
+def fields(found: SearchFilter) -> tuple[str, ...]:
+    """The fields of each row :func:`rows` yields for ``found``: :data:`FIELDS`, without
+    ``unregistered_at`` unless unregistered devices are included."""
+    return FIELDS if found.include_unregistered else FIELDS[:-1]
+
+
+def rows(db: Database, found: SearchFilter, *, chunk: int = 1000
+         ) -> Iterator[tuple[Any, ...]]:
+    """The devices ``found`` describes, as tuples of :func:`fields` (times as aware
+    datetimes), streamed.
+
+    An export reads millions of rows, so they come straight from the driver's cursor,
+    ``chunk`` at a time (a server-side cursor on PostgreSQL), with none of SQLAlchemy's
+    per-row result objects and type processing: the statement is still built and compiled
+    by SQLAlchemy (:func:`query`) and run by
+    :meth:`~onenumber_cli.storage.prepared.Runner.stream`; the one type that needs work,
+    SQLite's text timestamps (naive UTC: ``2021-07-20 01:00:00.000000``), is read here."""
+    statement = query(found, db.backend)  # invalid filters refuse before connecting
+    if not found.include_unregistered:
+        statement = statement.with_only_columns(*statement.selected_columns[:-1],
+                                                maintain_column_froms=True)
+    with db.connected() as connection:
+        chunks = Runner(connection).stream(statement, chunk)
+        if connection.dialect.name != "sqlite":  # the driver's own aware datetimes
+            for fetched in chunks:
+                yield from fetched
+            return
+        parse = datetime.fromisoformat
+        if not found.include_unregistered:  # the common shape, and an export's: 7 fields
+            for fetched in chunks:
+                for account, id_, slot, name, kind, imei, registered in fetched:
+                    yield (account, id_, slot, name, kind, imei,
+                           parse(registered).replace(tzinfo=UTC))
+            return
+        for fetched in chunks:
+            for *device, registered, unregistered in fetched:
+                yield (*device, parse(registered).replace(tzinfo=UTC),
+                       None if unregistered is None else parse(unregistered).replace(tzinfo=UTC))
 
 
 def search(db: Database, found: SearchFilter, *, chunk: int = 1000
            ) -> Iterator[dict[str, Any]]:
-    """The devices ``found`` describes, as :data:`FIELDS` records, streamed (a server-side
-    cursor on PostgreSQL)."""
-    statement = query(found, db.backend)  # invalid filters refuse before connecting
-    with db.connected() as connection:
-        result = connection.execution_options(yield_per=chunk).execute(statement)
-        for row in result:
-            yield dict(zip(FIELDS, row, strict=True))
+    """The devices ``found`` describes, as :data:`FIELDS` records (``unregistered_at``
+    None unless unregistered devices are included), streamed."""
+    return map(record, rows(db, found, chunk=chunk))
+
+
+def record(row: Sequence[Any]) -> dict[str, Any]:
+    """A row of :func:`rows` as a device object plus its account (:data:`FIELDS`; without
+    unregistered devices, ``unregistered_at`` is None)."""
+    found = dict(zip(FIELDS, row, strict=False))
+    if len(row) < len(FIELDS):
+        found["unregistered_at"] = None
+    return found

@@ -5,7 +5,6 @@ from __future__ import annotations
 import copy
 import importlib
 import inspect
-import os
 import sys
 import traceback
 from collections.abc import Iterator, MutableMapping
@@ -17,15 +16,16 @@ from typer.main import get_command_from_info, get_group_from_info  # Typer's own
 from typer.models import CommandInfo, TyperInfo
 
 from onenumber_cli import __version__
-from onenumber_cli.cli import completion, invocation
+from onenumber_cli.cli import clicktext, completion, invocation
 from onenumber_cli.cli.console import Declined, Interrupted
 from onenumber_cli.cli.exitcodes import ExitCode, exit_code_for
 from onenumber_cli.cli.helptext import LocalizedCommand, LocalizedGroup
+from onenumber_cli.cli.settings import GLOBAL_OPTIONS, OPTION
 from onenumber_cli.errors import OneNumberError
 from onenumber_cli.i18n import t
 
-GLOBAL_OPTIONS = ("db", "output", "lang", "tz", "operator", "quiet", "no_color", "debug",
-                  "profile", "fields", "no_input", "no_pager")
+# The global options that are flags: copied onto every command (see _LazyCommands).
+FLAGGED = frozenset(option.name for option in GLOBAL_OPTIONS if option.flags)
 
 # The commands, in the order help lists them: name -> (module in cli/commands, attribute),
 # the attribute being a Typer app (a group) or a command function.  A command is built
@@ -144,7 +144,7 @@ class OneNumberGroup(LocalizedGroup):
 
     def __init__(self, **attrs: Any) -> None:
         super().__init__(**attrs)
-        self.commands = _LazyCommands([p for p in self.params if p.name in GLOBAL_OPTIONS])
+        self.commands = _LazyCommands([p for p in self.params if p.name in FLAGGED])
 
     def list_commands(self, ctx: _click.Context) -> list[str]:
         return list(COMMANDS)  # Typer's own version builds every command to list them
@@ -162,7 +162,15 @@ class OneNumberGroup(LocalizedGroup):
         argv = list(args) if args is not None else sys.argv[1:]
         invocation.set_early_language(_lang_flag(argv))
         completion.install()
+        clicktext.install()
         return super().main(argv, *rest, **kwargs)
+
+    def make_context(self, info_name: str | None, args: list[str],
+                     parent: _click.Context | None = None, **extra: Any) -> _click.Context:
+        try:
+            return super().make_context(info_name, args, parent, **extra)
+        except _click.ClickException as error:  # the root's own options: in the language
+            raise clicktext.localized(error) from None
 
     def invoke(self, ctx: _click.Context) -> Any:
         run = invocation.current(ctx)
@@ -172,18 +180,21 @@ class OneNumberGroup(LocalizedGroup):
             self._report(run, error)
             raise typer.Exit(exit_code_for(error)) from None
         except Declined:
-            run.out.message(t("msg.declined"))
+            run.out.message(t("Cancelled; nothing was changed."))
             raise typer.Exit(ExitCode.FAILURE) from None
         except Interrupted:
-            sys.stderr.write(t("msg.interrupted") + "\n")
+            sys.stderr.write(t("Interrupted; nothing was changed.") + "\n")
             raise typer.Exit(ExitCode.INTERRUPTED) from None
-        except (typer.Exit, typer.Abort, _click.ClickException, KeyboardInterrupt,
-                BrokenPipeError):
+        except _click.ClickException as error:  # Typer's main() shows it
+            raise clicktext.localized(error) from None
+        except (typer.Exit, typer.Abort, KeyboardInterrupt, BrokenPipeError):
             raise  # Typer's main() handles these (a closed pipe ends quietly)
         except Exception:
             if run.flags.get("debug"):
                 raise
-            sys.stderr.write(t("error.internal") + "\n" + t("hint.internal") + "\n")
+            sys.stderr.write(t("error: an unexpected internal error occurred.") + "\n")
+            sys.stderr.write(t("hint: run again with --debug to see the traceback, and report "
+                               "it.") + "\n")
             raise typer.Exit(ExitCode.FAILURE) from None
         finally:
             run.close()
@@ -195,8 +206,11 @@ class OneNumberGroup(LocalizedGroup):
         try:
             out = run.out
         except OneNumberError:  # the settings themselves are broken: no formatter to use
-            sys.stderr.write(f"{t('label.error')}: {error.message}\n")
-            sys.stderr.write(f"{t('label.hint')}: {error.hint}\n")
+            from onenumber_cli.i18n.errors import render
+
+            message, hint = render(error)
+            sys.stderr.write(t("error") + f": {message}\n")
+            sys.stderr.write(t("hint") + f": {hint}\n")
             return
         out.error(error)
 
@@ -212,94 +226,63 @@ app = typer.Typer(
 )
 
 
-def installed_version(project: str) -> str | None:
-    """An installed project's version, read from the name of its ``.dist-info`` directory
-    (``{name}-{version}.dist-info``, the layout pip and every installer write), the
-    first found along ``sys.path``.  Importing ``importlib.metadata`` would cost more
-    than the rest of ``--version``; it is only the fallback."""
-    wanted = project.lower().replace("-", "_")
-    for entry in sys.path:
-        try:
-            names = os.listdir(entry or ".")
-        except OSError:
-            continue
-        for name in names:
-            stem = name.removesuffix(".dist-info")
-            dist, _, version = stem.partition("-")
-            if stem != name and version and dist.lower().replace(".", "_") == wanted:
-                return version
-    from importlib.metadata import PackageNotFoundError
-    from importlib.metadata import version as metadata_version
-
-    try:
-        return metadata_version(project)
-    except PackageNotFoundError:
-        return None
-
-
 def _version(value: bool) -> None:
     """First line ``onenumber X.Y.Z`` (for scripts), then what it runs on; nothing here
     imports SQLAlchemy."""
     if value:
         from onenumber_cli.storage.revision import HEAD_REVISION
+        from onenumber_cli.versions import installed_version
 
         sqlalchemy = installed_version("sqlalchemy") or "not installed"
         python = ".".join(str(part) for part in sys.version_info[:3])
         typer.echo(f"onenumber {__version__}")
-        typer.echo(f"Python {python}, SQLAlchemy {sqlalchemy}, database schema {HEAD_REVISION}")
+        typer.echo(f"Python {python}, SQLAlchemy {sqlalchemy}, database schema {HEAD_REVISION} "
+                   "(the program's; newer schemas too where their migrations allow it)")
         raise typer.Exit()
 
 
-@app.callback()
-def root(
-    ctx: typer.Context,
-    db: Annotated[str | None, typer.Option(
-        "--db", metavar="URL",
-        help="Database URL (env ONENUMBER_DATABASE_URL; default: a SQLite file in the user "
-             "data directory).")] = None,
-    output: Annotated[str | None, typer.Option(
-        "--output", "-o", metavar="FORMAT",
-        help="table, json, jsonl, csv or tsv (env ONENUMBER_OUTPUT).")] = None,
-    lang: Annotated[str | None, typer.Option(
-        "--lang", metavar="ja|en", help="Language (default from LANG/LC_ALL).")] = None,
-    tz: Annotated[str | None, typer.Option(
-        "--tz", metavar="ZONE", help="Time zone for display and input (default Asia/Tokyo).")
-    ] = None,
-    operator: Annotated[str | None, typer.Option(
-        "--operator", metavar="NAME",
-        help="Who makes the change, for the audit log (env ONENUMBER_OPERATOR; default: "
-             "the OS user).")] = None,
-    quiet: Annotated[bool, typer.Option(
-        "--quiet", "-q", help="Only data and errors.")] = False,
-    no_color: Annotated[bool, typer.Option(
-        "--no-color", help="No colour (also NO_COLOR).")] = False,
-    debug: Annotated[bool, typer.Option(
-        "--debug", help="Show tracebacks and SQL on stderr.")] = False,
-    profile: Annotated[str | None, typer.Option(
-        "--profile", metavar="NAME",
-        help="Use the settings of [profiles.NAME] in the config file (env "
-             "ONENUMBER_PROFILE).")] = None,
-    fields: Annotated[str | None, typer.Option(
-        "--fields", metavar="a,b,...",
-        help="Only these fields of each record, in this order (every output format).")
-    ] = None,
-    no_input: Annotated[bool, typer.Option(
-        "--no-input", help="Never prompt: what would be asked is refused instead.")] = False,
-    no_pager: Annotated[bool, typer.Option(
-        "--no-pager", help="Do not page long output on a terminal.")] = False,
-    version: Annotated[bool, typer.Option(
-        "--version", callback=_version, is_eager=True, help="Show the version and exit.")
-    ] = False,
-) -> None:
+def root(ctx: typer.Context, **given: Any) -> None:
     """Operator tool for the One Number Service: contracts, accessory devices, history."""
     run = invocation.current(ctx)
-    given = {"db": db, "output": output, "lang": lang, "tz": tz, "operator": operator,
-             "quiet": quiet or None, "no_color": no_color or None, "debug": debug or None,
-             "profile": profile, "fields": fields, "no_input": no_input or None,
-             "no_pager": no_pager or None}
     for name, value in given.items():
-        if value is not None and name not in run.flags:
+        if name in OPTION and value is not None and value is not False \
+                and name not in run.flags:
             run.remember(name, value)
+
+
+def _root_parameters() -> list[inspect.Parameter]:
+    """The root's parameters: the context, one option per entry of
+    :data:`~onenumber_cli.cli.settings.GLOBAL_OPTIONS` that has a flag (a value option
+    defaults to None, an on/off flag to False: neither is remembered), and --version."""
+    keyword = inspect.Parameter.KEYWORD_ONLY
+    parameters = [inspect.Parameter("ctx", inspect.Parameter.POSITIONAL_OR_KEYWORD,
+                                    annotation=typer.Context)]
+    for option in GLOBAL_OPTIONS:
+        if not option.flags:
+            continue
+        if option.is_flag:
+            annotation: Any = Annotated[bool, typer.Option(*option.flags, help=option.help)]
+            default: Any = False
+        else:
+            annotation = Annotated[str | None, typer.Option(*option.flags,
+                                                            metavar=option.metavar,
+                                                            help=option.help)]
+            default = None
+        parameters.append(inspect.Parameter(option.name, keyword, default=default,
+                                            annotation=annotation))
+    parameters.append(inspect.Parameter(
+        "version", keyword, default=False,
+        annotation=Annotated[bool, typer.Option("--version", callback=_version,
+                                                is_eager=True,
+                                                help="Show the version and exit.")]))
+    return parameters
+
+
+# Typer reads the callback's signature: it is built from the one table of global options.
+_signature = inspect.Signature(_root_parameters())
+root.__signature__ = _signature  # type: ignore[attr-defined]
+root.__annotations__ = {p.name: p.annotation for p in _signature.parameters.values()}
+app.callback()(root)
 
 
 def main() -> None:

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from onenumber_cli.errors import InvalidArgument
 from onenumber_cli.i18n import LANGUAGES, language_from_environment
+from onenumber_cli.spreadsheet import CSV_ENCODINGS
 
 if TYPE_CHECKING:
     from zoneinfo import ZoneInfo
@@ -21,16 +22,65 @@ LOCK_TIMEOUT_RANGE = (0.01, 600.0)
 STATEMENT_TIMEOUT_RANGE = (0.1, 86400.0)
 SYNCHRONOUS_MODES = ("full", "normal")
 DEFAULT_TZ = "Asia/Tokyo"
-ENVIRONMENT = {
-    "db": "ONENUMBER_DATABASE_URL",
-    "output": "ONENUMBER_OUTPUT",
-    "lang": "ONENUMBER_LANG",
-    "tz": "ONENUMBER_TZ",
-    "operator": "ONENUMBER_OPERATOR",
-    "sqlite_synchronous": "ONENUMBER_SQLITE_SYNCHRONOUS",
-}
-CONFIG_KEYS = {"db": "database_url", "output": "output", "lang": "lang", "tz": "tz",
-               "operator": "operator", "sqlite_synchronous": "sqlite_synchronous"}
+
+
+@dataclass(frozen=True)
+class GlobalOption:
+    """One global setting: its command line option (if it has one), environment variable
+    and config file key (if any).  :data:`GLOBAL_OPTIONS` is the one list of them: the
+    root command declares its options from it (and copies them onto every command),
+    :func:`resolve` reads the environment and the config file through it, ``config
+    show`` lists the settings that have a config key."""
+
+    name: str  # the key in the invocation's flags, and the attribute of Settings
+    flags: tuple[str, ...] = ()  # () for a setting without a command line option
+    help: str = ""
+    metavar: str | None = None  # None for an on/off flag
+    env: str | None = None
+    config: str | None = None  # the key in config.toml and in [profiles.NAME]
+    default: str | None = None
+
+    @property
+    def is_flag(self) -> bool:
+        return self.metavar is None
+
+
+GLOBAL_OPTIONS: tuple[GlobalOption, ...] = (
+    GlobalOption("db", ("--db",), "Database URL (env ONENUMBER_DATABASE_URL; default: a SQLite "
+                 "file in the user data directory).", "URL", env="ONENUMBER_DATABASE_URL",
+                 config="database_url"),
+    GlobalOption("output", ("--output", "-o"),
+                 "table, json, jsonl, csv or tsv (env ONENUMBER_OUTPUT).", "FORMAT",
+                 env="ONENUMBER_OUTPUT", config="output", default="table"),
+    # default: from LANG/LC_ALL (resolve)
+    GlobalOption("lang", ("--lang",), "Language (default from LANG/LC_ALL).", "ja|en",
+                 env="ONENUMBER_LANG", config="lang"),
+    GlobalOption("tz", ("--tz",), "Time zone for display and input (default Asia/Tokyo).",
+                 "ZONE", env="ONENUMBER_TZ", config="tz", default=DEFAULT_TZ),
+    GlobalOption("operator", ("--operator",), "Who makes the change, for the audit log (env "
+                 "ONENUMBER_OPERATOR; default: the OS user).", "NAME",
+                 env="ONENUMBER_OPERATOR", config="operator"),
+    GlobalOption("quiet", ("--quiet", "-q"), "Only data and errors."),
+    GlobalOption("no_color", ("--no-color",), "No colour (also NO_COLOR)."),
+    GlobalOption("debug", ("--debug",), "Show tracebacks and SQL on stderr."),
+    GlobalOption("profile", ("--profile",), "Use the settings of [profiles.NAME] in the "
+                 "config file (env ONENUMBER_PROFILE).", "NAME", env="ONENUMBER_PROFILE"),
+    GlobalOption("fields", ("--fields",), "Only these fields of each record, in this order "
+                 "(every output format).", "a,b,..."),
+    GlobalOption("no_input", ("--no-input",),
+                 "Never prompt: what would be asked is refused instead."),
+    GlobalOption("no_pager", ("--no-pager",), "Do not page long output on a terminal."),
+    GlobalOption("sqlite_synchronous", env="ONENUMBER_SQLITE_SYNCHRONOUS",
+                 config="sqlite_synchronous", default="full"),
+    GlobalOption("csv_encoding", ("--csv-encoding",), "csv/tsv output: utf-8 (default), or "
+                 "utf-8-sig or cp932 for spreadsheets, cells they would run or change marked "
+                 "with ' (env ONENUMBER_CSV_ENCODING).", "ENCODING",
+                 env="ONENUMBER_CSV_ENCODING", config="csv_encoding", default="utf-8"),
+)
+OPTION = {option.name: option for option in GLOBAL_OPTIONS}
+# The settings that come from flag, environment, config file or default, in this order.
+CONFIGURABLE = tuple(option for option in GLOBAL_OPTIONS if option.config)
+CONFIG_KEYS = frozenset(option.config for option in CONFIGURABLE)
 CONFIG_MAX_BYTES = 1 << 20  # a settings file; anything larger is not one
 
 
@@ -94,7 +144,7 @@ PROFILES = "profiles"  # [profiles.NAME] tables: the same keys, and confirm = tr
 
 def _check_table(table: dict[str, Any], path: Path, prefix: str) -> None:
     """Known keys, each a string (``confirm`` in a profile: a boolean)."""
-    allowed = set(CONFIG_KEYS.values()) | ({"confirm"} if prefix else set())
+    allowed = CONFIG_KEYS | ({"confirm"} if prefix else set())
     unknown = sorted(set(table) - allowed)
     if unknown:
         raise InvalidArgument("config_keys", path=str(path),
@@ -121,6 +171,7 @@ class Settings:
     lock_timeout: float | None = None  # None: the storage default
     statement_timeout: float | None = None  # None: the storage default (reads, PostgreSQL)
     sqlite_synchronous: str = "full"
+    csv_encoding: str = "utf-8"  # csv/tsv output; a spreadsheet encoding neutralises cells
     sources: dict[str, str] = field(default_factory=dict)
     profile: str | None = None  # the [profiles.NAME] in use
     confirm_changes: bool = False  # the profile asks before every change
@@ -139,15 +190,14 @@ class Settings:
         return self.output != "table"
 
 
-def _choose(name: str, flags: Mapping[str, Any], environ: Mapping[str, str],
+def _choose(option: GlobalOption, flags: Mapping[str, Any], environ: Mapping[str, str],
             config: Mapping[str, Any], default: Any) -> tuple[Any, str]:
-    if flags.get(name) is not None:
-        return flags[name], "flag"
-    env_name = ENVIRONMENT.get(name)
-    if env_name and environ.get(env_name):
-        return environ[env_name], f"env {env_name}"
-    if name in CONFIG_KEYS and config.get(CONFIG_KEYS[name]) is not None:
-        return config[CONFIG_KEYS[name]], "config"
+    if flags.get(option.name) is not None:
+        return flags[option.name], "flag"
+    if option.env and environ.get(option.env):
+        return environ[option.env], f"env {option.env}"
+    if option.config and config.get(option.config) is not None:
+        return config[option.config], "config"
     return default, "default"
 
 
@@ -157,7 +207,7 @@ def resolve(flags: Mapping[str, Any], environ: Mapping[str, str] = os.environ, *
     config = load_config(config_path(environ))
     settings = Settings()
     profiles: dict[str, dict[str, Any]] = config.pop(PROFILES, {})
-    chosen = flags.get("profile") or environ.get("ONENUMBER_PROFILE") or None
+    chosen = flags.get("profile") or environ.get(str(OPTION["profile"].env)) or None
     profile: dict[str, Any] = {}
     if chosen is not None:
         if chosen not in profiles:
@@ -167,19 +217,14 @@ def resolve(flags: Mapping[str, Any], environ: Mapping[str, str] = os.environ, *
         settings.profile = chosen
         settings.confirm_changes = bool(profile.get("confirm"))
         config = {**config, **{k: v for k, v in profile.items() if k != "confirm"}}
-    for name, default in (
-        ("db", None),
-        ("output", "table"),
-        ("lang", language_from_environment(environ)),
-        ("tz", DEFAULT_TZ),
-        ("operator", None),
-        ("sqlite_synchronous", "full"),
-    ):
-        value, source = _choose(name, flags, environ, config, default)
-        if source == "config" and CONFIG_KEYS.get(name) in profile:
+    for option in CONFIGURABLE:
+        default = (language_from_environment(environ) if option.name == "lang"
+                   else option.default)
+        value, source = _choose(option, flags, environ, config, default)
+        if source == "config" and option.config in profile:
             source = f"profile {chosen}"
-        setattr(settings, name, value)
-        settings.sources[name] = source
+        setattr(settings, option.name, value)
+        settings.sources[option.name] = source
     if settings.operator is None:
         settings.operator, settings.sources["operator"] = _os_user(), "os user"
     from onenumber_cli.domain.values import validate_operator
@@ -189,6 +234,9 @@ def resolve(flags: Mapping[str, Any], environ: Mapping[str, str] = os.environ, *
     if settings.sqlite_synchronous not in SYNCHRONOUS_MODES:
         raise InvalidArgument("synchronous", value=settings.sqlite_synchronous,
                               choices=", ".join(SYNCHRONOUS_MODES))
+    if settings.csv_encoding not in CSV_ENCODINGS:
+        raise InvalidArgument("encoding", value=settings.csv_encoding,
+                              choices=", ".join(CSV_ENCODINGS))
     if settings.output not in OUTPUTS:
         raise InvalidArgument("output", value=settings.output, choices=", ".join(OUTPUTS))
     if settings.lang not in LANGUAGES:

@@ -11,7 +11,6 @@ from typer.testing import CliRunner
 
 from onenumber_cli.cli import console
 from onenumber_cli.cli.app import app
-from onenumber_cli.storage.revision import HEAD_REVISION
 from tests.cli.conftest import Invoke
 
 
@@ -79,13 +78,6 @@ def test_a_broken_config_file_is_a_usage_error(cli: Invoke, text: str, words: st
     assert words in result.stderr
 
 
-def test_version_names_python_sqlalchemy_and_schema(cli: Invoke) -> None:
-    lines = cli("--version").stdout.splitlines()
-    assert lines[0].startswith("onenumber ")
-    assert "Python 3." in lines[1] and "SQLAlchemy 2." in lines[1]
-    assert f"database schema {HEAD_REVISION}" in lines[1]
-
-
 def test_colour_only_on_a_terminal_and_never_with_no_color(
     cli: Invoke, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -101,3 +93,38 @@ def test_typos_get_a_suggestion() -> None:
     result = CliRunner().invoke(app, ["stauts", "x"])
     assert result.exit_code == 2
     assert "status" in result.stderr
+
+
+# (flag, environment, config file) values for every setting of the one table of global
+# options that has a config key (the database and output format have tests of their own).
+SAMPLES = {"lang": ("ja", "en", "ja"), "tz": ("UTC", "Europe/Paris", "America/New_York"),
+           "operator": ("flag-op", "env-op", "file-op"),
+           "sqlite_synchronous": (None, "normal", "full"),
+           "csv_encoding": ("cp932", "utf-8-sig", "cp932")}
+
+
+def test_the_samples_cover_every_configurable_setting() -> None:
+    from onenumber_cli.cli.settings import CONFIGURABLE
+
+    assert {o.name for o in CONFIGURABLE} - {"db", "output"} == set(SAMPLES)
+
+
+@pytest.mark.parametrize("name", sorted(SAMPLES))
+def test_each_setting_of_the_table_reads_file_then_env_then_flag(
+        cli: Invoke, monkeypatch: pytest.MonkeyPatch, name: str) -> None:
+    from onenumber_cli.cli.settings import OPTION
+
+    option = OPTION[name]
+    assert option.config is not None and option.env is not None
+    flag, env, file = SAMPLES[name]
+    monkeypatch.delenv(option.env, raising=False)
+    config_file(f'{option.config} = "{file}"\n')
+    assert shown(cli)[option.config] == {"value": file, "source": "config"}
+    monkeypatch.setenv(option.env, env)
+    assert shown(cli)[option.config] == {"value": env, "source": f"env {option.env}"}
+    if option.flags:
+        assert flag is not None
+        after = shown(cli, option.flags[0], flag)[option.config]  # after the subcommand
+        assert after == {"value": flag, "source": "flag"}
+        result = cli(option.flags[0], flag, "config", "show", "-o", "json")  # before it
+        assert json.loads(result.stdout)["settings"][option.config]["source"] == "flag"

@@ -6,6 +6,8 @@ import csv
 import io
 import json
 
+import pytest
+
 from tests.cli.conftest import Invoke
 
 
@@ -45,3 +47,23 @@ def test_bad_filters_are_usage_errors(demo_cli: Invoke) -> None:
                        (["--account-prefix", "a b"], 2), (["--limit", "0"], 2)):
         result = demo_cli("devices", "search", *args, "-o", "json")
         assert result.exit_code == code, (args, result.stderr)
+
+
+def test_every_format_shows_the_same_devices_with_the_same_times(
+        demo_cli: Invoke, caplog: pytest.LogCaptureFixture) -> None:
+    """csv streams tuples straight from the driver; json builds device objects: both, and
+    the SQL-logging path of --debug, agree (times in the output zone, unregistered_at in
+    every device object)."""
+    assert demo_cli("devices", "unregister", "demo-multi", "BMW", "--yes").exit_code == 0
+    search = ["devices", "search", "--include-unregistered", "--tz", "UTC"]
+    as_json = json.loads(demo_cli(*search, "-o", "json").stdout)
+    as_csv = list(csv.DictReader(io.StringIO(demo_cli(*search, "-o", "csv").stdout)))
+    logged = demo_cli(*search, "-o", "csv", "--debug")
+    assert logged.exit_code == 0 and "SELECT devices.account" in caplog.text
+    assert list(csv.DictReader(io.StringIO(logged.stdout))) == as_csv
+    assert [{k: "" if v is None else str(v) for k, v in d.items()} for d in as_json] == as_csv
+    gone = [d for d in as_json if d["unregistered_at"] is not None]
+    assert "BMW" in [d["name"] for d in gone] and all(d["slot"] is None for d in gone)
+    assert all(d["unregistered_at"].endswith("+00:00") for d in gone)
+    registered = json.loads(demo_cli("devices", "search", "-o", "json").stdout)
+    assert all(d["unregistered_at"] is None for d in registered) and len(registered) == 3

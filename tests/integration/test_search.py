@@ -62,14 +62,14 @@ def fleet(db: Database) -> list[dict[str, Any]]:
             "d.unregistered_at, c.plan, c.status FROM devices d "
             "JOIN contracts c ON c.account = d.account")).mappings().all()
     devices = [dict(r) for r in rows]
-    for device in devices:
+    for row in devices:
         for key in ("registered_at", "unregistered_at"):
-            value = device[key]
+            value = row[key]
             if isinstance(value, str):
                 value = datetime.fromisoformat(value)
             if value is not None and value.tzinfo is None:
                 value = value.replace(tzinfo=UTC)
-            device[key] = value
+            row[key] = value
     assert list(check.run(db)) == []
     return devices
 

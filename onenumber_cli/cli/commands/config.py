@@ -7,8 +7,9 @@ import typer
 from onenumber_cli.cli.helptext import LocalizedCommand, LocalizedGroup
 from onenumber_cli.cli.invocation import current
 from onenumber_cli.cli.lazy import lazy_import
-from onenumber_cli.cli.settings import config_path, data_dir
+from onenumber_cli.cli.settings import CONFIGURABLE, config_path, data_dir
 from onenumber_cli.i18n import t
+from onenumber_cli.storage.location import default_url
 
 app = typer.Typer(cls=LocalizedGroup, help="Configuration.", no_args_is_help=True)
 
@@ -23,15 +24,13 @@ def show(ctx: typer.Context) -> None:
     run = current(ctx)
     settings = run.settings
     if settings.db is None:
-        db_url = f"sqlite:///{data_dir() / 'onenumber.sqlite'}"
+        db_url = default_url(data_dir())
     else:
         db_url = lazy_import("onenumber_cli.storage.engine").masked(settings.db)
-    values = {"database_url": db_url, "output": settings.output, "lang": settings.lang,
-              "tz": settings.tz, "operator": settings.operator,
-              "sqlite_synchronous": settings.sqlite_synchronous}
-    sources = {"database_url": settings.sources["db"], **{
-        key: settings.sources[key]
-        for key in ("output", "lang", "tz", "operator", "sqlite_synchronous")}}
+    values = {option.config: db_url if option.name == "db" else getattr(settings, option.name)
+              for option in CONFIGURABLE if option.config}
+    sources = {option.config: settings.sources[option.name]
+               for option in CONFIGURABLE if option.config}
     path = config_path()
     data = {"settings": {key: {"value": value, "source": sources[key]}
                          for key, value in values.items()},
@@ -40,11 +39,12 @@ def show(ctx: typer.Context) -> None:
 
     def table() -> None:
         rows = [[key, str(value), sources[key]] for key, value in values.items()]
-        run.out.table(rows, [t("field.setting"), t("field.value"), t("field.source")])
-        missing = "" if path.exists() else f" ({t('value.missing')})"
-        run.out.line(f"{t('field.config_file')}: {path}{missing}")
+        run.out.table(rows, [t("Setting"), t("Value"), t("Source")])
+        missing = "" if path.exists() else " (" + t("not present") + ")"
+        run.out.line(t("Config file") + f": {path}{missing}")
         if settings.profile is not None:
-            confirm = f" ({t('field.confirm_changes')})" if settings.confirm_changes else ""
-            run.out.line(f"{t('field.profile')}: {settings.profile}{confirm}")
+            confirmed = " (" + t("every change is confirmed") + ")"
+            confirm = confirmed if settings.confirm_changes else ""
+            run.out.line(t("Profile") + f": {settings.profile}{confirm}")
 
     run.out.document(data, table=table)

@@ -15,7 +15,7 @@ from onenumber_cli.cli.commands.common import (
     Yes,
     ask_device,
     confirmed_change,
-    report,
+    make_change,
     time_option,
 )
 from onenumber_cli.cli.helptext import LocalizedCommand, LocalizedGroup
@@ -97,8 +97,9 @@ def search(
         registered_since=time_option(run, since), registered_until=time_option(run, until),
         account_prefix=account_prefix, include_unregistered=include_unregistered,
         limit=limit)
-    columns = SEARCH_COLUMNS if include_unregistered else SEARCH_COLUMNS[:-1]
-    run.out.records(search_core.search(run.database(), found), columns)
+    columns = [c for c in SEARCH_COLUMNS if c.key in search_core.fields(found)]
+    run.out.tuples(search_core.rows(run.database(), found), columns,
+                   record=search_core.record)
 
 
 @app.command("show", cls=LocalizedCommand)
@@ -135,11 +136,10 @@ def register(
     Example: onenumber devices register demo-multi --type "Apple Watch Ultra" --name 登山用
     """
     run = current(ctx)
-    result = services.register_device(
-        run.database(), run.actor(), account, device_type, name=name, imei=imei,
-        at=time_option(run, at, allow_future=False), replace=replace, dry_run=dry_run,
-    )
-    report(run, result)
+    when = time_option(run, at, allow_future=False)
+    make_change(run, services.REGISTER.bind(run.actor(), account, device_type, name=name,
+                                            imei=imei, at=when, replace=replace),
+                dry_run=dry_run)
 
 
 @app.command("rename", cls=LocalizedCommand)
@@ -153,8 +153,8 @@ def rename(ctx: typer.Context, account: Account, device: DeviceRef,
     Example: onenumber devices rename demo-multi "Apple Watch SE" 通勤用
     """
     run = current(ctx)
-    report(run, services.rename_device(run.database(), run.actor(), account, device, new_name,
-                                       dry_run=dry_run))
+    make_change(run, services.RENAME.bind(run.actor(), account, device, new_name),
+                dry_run=dry_run)
 
 
 @app.command("unregister", cls=LocalizedCommand)
@@ -168,16 +168,12 @@ def unregister(ctx: typer.Context, account: Account, device: OptionalDeviceRef =
     Example: onenumber devices unregister demo-multi BMW --yes
     """
     run = current(ctx)
-    db = run.database()
     if device is None:
-        device = ask_device(run, ctx, services.list_devices(db, account))
+        device = ask_device(run, ctx, services.list_devices(run.database(), account))
 
     def preview(planned: ChangeResult) -> None:
         assert planned.device is not None
         confirmation(run.out, planned.device)
 
-    confirmed_change(
-        run, yes=yes, dry_run=dry_run, command="devices unregister", preview=preview,
-        change=lambda dry: services.unregister_device(db, run.actor(), account, device,
-                                                      dry_run=dry),
-    )
+    confirmed_change(run, services.UNREGISTER.bind(run.actor(), account, device), yes=yes,
+                     dry_run=dry_run, command="devices unregister", preview=preview)

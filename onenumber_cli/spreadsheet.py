@@ -1,0 +1,78 @@
+"""Cells for spreadsheets: what ``--csv-encoding utf-8-sig|cp932`` writes, and how
+``batch apply`` reads a file saved back by a spreadsheet.
+
+A spreadsheet does not keep a CSV cell as text when it can read it as something else:
+
+* a cell starting with ``= + - @``, a tab or a carriage return (or the full-width
+  ``＝ ＋ － ＠``) is run as a formula (OWASP "CSV injection"): a device name
+  ``-1+1`` would come back as ``0``, a hostile one could fetch a URL;
+* a cell that reads as a number is stored as one and saved back as the spreadsheet shows
+  it: ``0012`` comes back as ``12``, a 15-digit IMEI as ``3.53457E+14``, a device id
+  ``12e45678`` as ``1.2E+49``, a name ``1.50`` as ``1.5``, ``3-4`` as a date, ``true``
+  as ``TRUE``.
+
+In the spreadsheet encodings such a cell is written with a leading apostrophe (``'``),
+which every spreadsheet shows as text and runs nothing of; so is a cell that starts with
+an apostrophe itself, so that the mapping can be undone exactly.  Reading a file that a
+spreadsheet saved (:func:`restore`) removes one leading apostrophe before a character
+that :func:`neutralise` protects.  ``restore(neutralise(x)) == x`` for every text ``x``,
+whether the spreadsheet kept the apostrophe in the cell (Excel and LibreOffice show it)
+or took it as its "text" marker and saved the bare value: a bare value is one
+:func:`restore` leaves alone, unless it starts with an apostrophe (no name, account or
+IMEI can).
+
+The default ``utf-8`` writes every cell as it is, byte for byte, for scripts.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+CSV_ENCODINGS = ("utf-8", "utf-8-sig", "cp932")
+SPREADSHEET_ENCODINGS = frozenset({"utf-8-sig", "cp932"})
+MARK = "'"
+FORMULA_STARTS = frozenset("=+-@\t\r")
+# Characters a protected cell can start with; restore() removes a mark only before one.
+_PROTECTED_STARTS = FORMULA_STARTS | frozenset("0123456789.'")
+# Text a spreadsheet reads as a number or a date and writes back differently: decimals
+# and exponents, integers with a leading zero or too long to show in full (Excel's
+# General format shows 11 digits), day-month forms.
+_NUMBER = re.compile(r"(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
+_KEPT_NUMBER = re.compile(r"[1-9]\d{0,10}|0")
+_DATE = re.compile(r"\d{1,4}[-/.]\d{1,2}(?:[-/.]\d{1,4})?")
+_BOOLEANS = frozenset({"true", "false"})  # read as TRUE/FALSE: a name "true" comes back "TRUE"
+
+
+def _starts_protected(text: str) -> bool:
+    first = text[0]
+    return (first in FORMULA_STARTS or first == MARK
+            or unicodedata.normalize("NFKC", first) in FORMULA_STARTS)
+
+
+def neutralise(cell: str) -> str:
+    """``cell`` as a spreadsheet keeps it: with a leading ``'`` when a spreadsheet would
+    run it as a formula or read it as a number or date (see the module's docstring)."""
+    if not cell:
+        return cell
+    if _starts_protected(cell) or cell.casefold() in _BOOLEANS or (
+            cell[0] in "0123456789." and (
+                (_NUMBER.fullmatch(cell) and not _KEPT_NUMBER.fullmatch(cell))
+                or _DATE.fullmatch(cell))):
+        return MARK + cell
+    return cell
+
+
+def restore(cell: str) -> str:
+    """The value :func:`neutralise` protected: one leading ``'`` removed where it stands
+    before a protected character; any other cell as it is."""
+    if len(cell) > 1 and cell[0] == MARK and (
+            cell[1] in _PROTECTED_STARTS or cell[1:].casefold() in _BOOLEANS
+            or unicodedata.normalize("NFKC", cell[1]) in FORMULA_STARTS):
+        return cell[1:]
+    return cell
+
+
+def is_spreadsheet_encoding(encoding: str) -> bool:
+    """Whether csv/tsv output in ``encoding`` is meant for a spreadsheet."""
+    return encoding in SPREADSHEET_ENCODINGS
