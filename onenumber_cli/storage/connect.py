@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 
 from onenumber_cli.storage import schema
@@ -13,12 +14,7 @@ from onenumber_cli.storage.engine import (
     prepare_sqlite_file,
     sqlite_path,
 )
-
-DEFAULT_FILENAME = "onenumber.sqlite"
-
-
-def default_url(data_dir: Path) -> str:
-    return f"sqlite:///{data_dir / DEFAULT_FILENAME}"
+from onenumber_cli.storage.location import default_url
 
 
 def open_database(url: str | None, *, data_dir: Path, schema_check: bool = True,
@@ -31,9 +27,10 @@ def open_database(url: str | None, *, data_dir: Path, schema_check: bool = True,
     The default SQLite file is created (0600, in a 0700 directory) and migrated on first
     use (unless ``create_default`` is off: shell completion creates nothing).  Any other
     SQLite file must exist unless ``create`` (``db upgrade``), and any database must be
-    at the current schema unless ``schema_check`` is off (``db ...``).  ``operator`` names
-    the PostgreSQL session (``application_name`` ``onenumber/OPERATOR``) unless the URL
-    gives ``?application_name=`` itself.
+    at a schema this program can use (current, or newer and compatible) unless
+    ``schema_check`` is off (``db ...``); then every change checks it again in its own
+    transaction.  ``operator`` names the PostgreSQL session (``application_name``
+    ``onenumber/OPERATOR``) unless the URL gives ``?application_name=`` itself.
     """
     is_default = url is None
     parsed = parse_url(default_url(data_dir) if url is None else url)
@@ -48,5 +45,6 @@ def open_database(url: str | None, *, data_dir: Path, schema_check: bool = True,
     if is_default and schema.state(db).revision is None:
         schema.upgrade(db)
     else:
-        schema.require_current(db)
+        schema.require_usable(db)
+    db.schema_guard = partial(schema.guard, db)  # again inside every change's transaction
     return db

@@ -27,7 +27,6 @@ from typing import Any, TypeVar
 from sqlalchemy import event
 from sqlalchemy.engine import URL, Connection, Engine, create_engine, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, IntegrityError, NoSuchModuleError
-from sqlalchemy.orm import Session
 
 from onenumber_cli.errors import (
     Conflict,
@@ -51,6 +50,9 @@ _SECRET_QUERY_KEYS = ("password", "sslpassword")  # libpq options that carry sec
 _RETRY_SQLSTATES = {"40001", "40P01", "55P03"}  # serialization, deadlock, lock not available
 _UNIQUE_VIOLATION = "23505"
 _STATEMENT_TIMEOUT = "57014"  # query_canceled: statement_timeout (or a cancel request)
+# A prepared statement missing, or its name taken: a transaction-pooling PgBouncer moved
+# the connection to another server session (see prepare_threshold)
+_PREPARED_STATEMENT_SQLSTATES = ("26000", "42P05")
 _UNAVAILABLE_SQLSTATE_CLASSES = ("08", "28", "3D", "57", "53")
 _SQLITE_RETRY_MESSAGES = ("database is locked", "database table is locked")
 
@@ -106,7 +108,27 @@ def parse_url(raw: str) -> URL:
         raise InvalidArgument("db_url")
     if url.get_backend_name() not in ("sqlite", "postgresql"):
         raise DatabaseUnavailable("unsupported", url=masked(url), backend=url.get_backend_name())
+    if PREPARE_THRESHOLD in url.query:
+        prepare_threshold(url)
     return url
+
+
+PREPARE_THRESHOLD = "prepare_threshold"  # psycopg's connect() option, given in the URL
+
+
+def prepare_threshold(url: URL) -> int | None:
+    """psycopg's ``prepare_threshold`` as the URL's ``?prepare_threshold=`` gives it:
+    ``none``, never prepare a statement on the server (PgBouncer before 1.21 in
+    transaction pooling hands a connection's next transaction to another server session,
+    which lacks the statement), or N, prepare one after N runs on a connection (psycopg's
+    default: 5).  The URL carries text, which psycopg would take as is and fail on."""
+    value = url.query.get(PREPARE_THRESHOLD)
+    if isinstance(value, str):
+        if value.lower() == "none":
+            return None
+        if value.isascii() and value.isdigit():
+            return int(value)
+    raise InvalidArgument("db_url")
 
 
 def validate_seconds(seconds: float, limits: tuple[float, float], name: str) -> float:
@@ -220,6 +242,8 @@ def make_engine(url: URL, *, echo: bool = False,
             arguments: dict[str, Any] = {"connect_timeout": 5}
             if "application_name" not in url.query:  # the URL's own name wins
                 arguments["application_name"] = application_name(operator)
+            if PREPARE_THRESHOLD in url.query:  # as a number or None, not the URL's text
+                arguments[PREPARE_THRESHOLD] = prepare_threshold(url)
             # pre_ping: a connection the server dropped while pooled is replaced, not used
             engine = create_engine(url, connect_args=arguments, pool_pre_ping=True)
             event.listen(engine, "begin", partial(_postgres_on_begin, lock_timeout,
@@ -260,7 +284,10 @@ def _sqlite_on_connect(synchronous: str, path: Path | None, dbapi_connection: An
 
 
 def _sqlite_on_begin(conn: Connection) -> None:
-    write = conn.get_execution_options().get("onenumber_write", False)
+    options = conn.get_execution_options()
+    # A migration takes the write lock at once too: no change starts while it runs, and
+    # it never fails on a snapshot a change made stale (see storage/schema.py).
+    write = options.get("onenumber_write", False) or options.get(UPGRADE, False)
     statement = "BEGIN IMMEDIATE" if write else "BEGIN"
     # On the DBAPI connection: one per transaction, and exec_driver_sql would cost
     # more than SQLite's own BEGIN.  A failure (the lock not granted within the busy
@@ -271,11 +298,17 @@ def _sqlite_on_begin(conn: Connection) -> None:
         raise DBAPIError.instance(statement, (), exc, sqlite3.Error) from exc
 
 
-# One statement, values bound: how long a change waits for a lock, and that its commit
-# is durable (flushed, and on a synchronous standby where the server has one) whatever
-# the server's default.
+# The advisory lock key of the schema: every change holds it shared for its transaction,
+# ``db upgrade`` exclusively (see storage/schema.py).  "onenum" in ASCII.
+SCHEMA_LOCK = 0x6F6E656E756D
+
+# One statement, values bound: how long a change waits for a lock, that its commit is
+# durable (flushed, and on a synchronous standby where the server has one) whatever the
+# server's default, and its place against migrations (the schema lock, shared; taken
+# after the lock timeout is set: the select list is evaluated in order).
 _WRITE_SETTINGS = ("SELECT set_config('lock_timeout', %(lock_timeout)s, true), "
-                   "set_config('synchronous_commit', 'on', true)")
+                   "set_config('synchronous_commit', 'on', true), "
+                   f"pg_advisory_xact_lock_shared({SCHEMA_LOCK})")
 
 
 # Reads: bounded waits, so ``status`` behind a held lock (a migration, a long change)
@@ -327,6 +360,9 @@ def classify(exc: DBAPIError, url: URL) -> OneNumberError | _Retry:
         return _Lost(text)
     if state in _RETRY_SQLSTATES or any(m in text for m in _SQLITE_RETRY_MESSAGES):
         return _Retry(text)
+    if state in _PREPARED_STATEMENT_SQLSTATES:
+        return DatabaseUnavailable("prepared_statement", url=masked(url),
+                                   detail=_first_line(text, url))
     if state == _STATEMENT_TIMEOUT:
         return DatabaseUnavailable("statement_timeout", url=masked(url),
                                    detail=_first_line(text, url))
@@ -360,6 +396,8 @@ class Database:
                                   statement_timeout=statement_timeout)
         self._writer = self.engine.execution_options(onenumber_write=True)
         self.path = sqlite_path(url)
+        # Run first in every change transaction (a command's database: the schema check)
+        self.schema_guard: Callable[[Connection], None] | None = None
 
     @property
     def backend(self) -> str:
@@ -394,12 +432,6 @@ class Database:
         with self.translate_errors(), self.engine.connect() as connection:
             connection.begin()
             yield connection
-
-    @contextmanager
-    def reading(self) -> Iterator[Session]:
-        """A read-only session; it is rolled back, never committed."""
-        with self.translate_errors(), Session(self.engine) as session:
-            yield session
 
     def write(self, work: Callable[[Connection], T], *, dry_run: bool = False) -> T:
         """Run ``work`` in one write transaction, retried on lost races (see
@@ -456,6 +488,8 @@ class Writes:
         committing = False
         try:
             connection.begin()  # BEGIN IMMEDIATE / lock_timeout, before any statement
+            if self.db.schema_guard is not None:
+                self.db.schema_guard(connection)
             result = work(connection)
             if dry_run:
                 connection.rollback()

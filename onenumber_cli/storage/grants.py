@@ -103,7 +103,7 @@ def grant(db: Database, *, operator: str, reader: str) -> GrantReport:
     _check_role(reader)
     if operator == reader:
         raise InvalidArgument("same_roles", value=operator)
-    schema.require_current(db)
+    schema.require_current(db)  # exactly current: it covers every table it knows
     with db.translate_errors(), db.engine.begin() as conn:
         for role in (operator, reader):
             superuser = conn.execute(_ROLE, {"name": role}).scalar()

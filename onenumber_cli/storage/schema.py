@@ -3,85 +3,211 @@
 Importing Alembic costs about a third of a second, so ordinary commands compare the
 ``alembic_version`` row with ``revision.HEAD_REVISION``; a test asserts that the constant is
 the head of the shipped migration scripts.
+
+A program uses a database that is *current* (at its own head revision) or *compatible*:
+newer than the program, but every migration since declared that programs of this
+revision may still use it (``onenumber_schema.compatible_from``, see ``revision.py``).
+
+Checked twice: once when the command opens the database (a clear error before any
+work), and again inside every change's own transaction (:func:`guard`), after the
+transaction took its place against migrations (PostgreSQL: a shared advisory lock that
+``db upgrade`` takes exclusively for its whole transaction; SQLite: the write lock, which
+an upgrade takes too).  So a change either commits before an upgrade changes anything,
+or sees the upgrade's revision, never commits against a schema the program does not know.
 """
 
 from __future__ import annotations
 
+import io
 from dataclasses import dataclass
 
-from sqlalchemy import inspect, text
+from sqlalchemy import Column, MetaData, String, Table, inspect, select
+from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DBAPIError
 
 from onenumber_cli.errors import Conflict, SchemaMismatch
 from onenumber_cli.storage import revision as program
-from onenumber_cli.storage.engine import UPGRADE, Database, classify
+from onenumber_cli.storage.engine import SCHEMA_LOCK, UPGRADE, Database, classify
+from onenumber_cli.storage.models import onenumber_schema
+from onenumber_cli.storage.prepared import Runner
+
+SCRIPTS = "onenumber_cli:migrations"  # the shipped migrations
+COPY_MARKER = "onenumber_copy"  # present while ``db copy`` fills this database
+_VERSION = "SELECT version_num FROM alembic_version"
+_VERSION_AND_COMPATIBILITY = ("SELECT v.version_num, s.compatible_from FROM alembic_version v "
+                              "LEFT JOIN onenumber_schema s ON s.id = 1")
+# Alembic's own table: not in ``models.metadata`` (Alembic manages it, not the models).
+alembic_version = Table("alembic_version", MetaData(), Column("version_num", String(32)))
+# What every change reads inside its transaction (:func:`guard`), as a Core statement run
+# by :class:`~onenumber_cli.storage.prepared.Runner` (compiled once, ~10 µs on SQLite).
+_GUARD = (select(alembic_version.c.version_num, onenumber_schema.c.compatible_from)
+          .select_from(alembic_version.outerjoin(onenumber_schema, onenumber_schema.c.id == 1)))
 
 
 @dataclass(frozen=True)
 class SchemaState:
     revision: str | None  # None: no schema at all
     head: str
+    compatible_from: str | None = None  # None before revision 0003
+    copying: bool = False  # no revision yet: ``db copy`` is filling the database
 
     @property
     def current(self) -> bool:
+        """At this program's own revision."""
         return self.revision == self.head
 
     @property
     def ahead(self) -> bool:
         return self.revision is not None and self.revision not in program.KNOWN_REVISIONS
 
+    @property
+    def compatible(self) -> bool:
+        """Newer than this program, whose migrations all say it may still be used by it."""
+        return self.ahead and program.can_use(self.compatible_from, self.head)
 
-def read_revision(db: Database) -> str | None:
+    @property
+    def usable(self) -> bool:
+        return self.current or self.compatible
+
+
+def _read(conn: Connection) -> tuple[str | None, str | None]:
+    """The version row and the declared compatibility (None before revision 0003)."""
+    if conn.dialect.name == "postgresql":
+        conn.exec_driver_sql("SAVEPOINT onenumber_schema_read")
+    try:
+        row = conn.exec_driver_sql(_VERSION_AND_COMPATIBILITY).first()
+    except DBAPIError:  # no onenumber_schema yet (or no schema at all)
+        if conn.dialect.name == "postgresql":
+            conn.exec_driver_sql("ROLLBACK TO SAVEPOINT onenumber_schema_read")
+        return conn.exec_driver_sql(_VERSION).scalar(), None
+    return (row[0], row[1]) if row is not None else (None, None)
+
+
+def read_state(db: Database) -> SchemaState:
     with db.translate_errors(), db.engine.connect() as conn:
         try:
-            return conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
+            with conn.begin():
+                found, compatible_from = _read(conn)
         except DBAPIError as exc:
-            conn.rollback()
             if inspect(conn).has_table("alembic_version"):
                 raise classify(exc, db.url) from None
-            return None
+            found, compatible_from = None, None
+        copying = found is None and inspect(conn).has_table(COPY_MARKER)
+    return SchemaState(found, program.HEAD_REVISION, compatible_from, copying)
+
+
+def read_revision(db: Database) -> str | None:
+    return read_state(db).revision
 
 
 def state(db: Database) -> SchemaState:
-    return SchemaState(read_revision(db), program.HEAD_REVISION)
+    return read_state(db)
 
 
-def mismatch(current: SchemaState, url: str) -> SchemaMismatch | None:
-    """The error to report for ``current``, or None when it is the program's schema."""
-    if current.current:
+def mismatch(current: SchemaState, url: str, *, exact: bool = False) -> SchemaMismatch | None:
+    """The error to report for ``current``, or None when this program may use it (with
+    ``exact``: only when it is at this program's own revision)."""
+    if current.current or (current.usable and not exact):
         return None
+    if current.copying:
+        return SchemaMismatch("copying", url=url)
     if current.revision is None:
         return SchemaMismatch("empty", url=url, head=current.head)
+    if current.compatible:  # usable, but this needs the program's own revision
+        return SchemaMismatch("compatible_only", url=url, revision=current.revision,
+                              head=current.head)
     reason = "ahead" if current.ahead else "behind"
     return SchemaMismatch(reason, url=url, revision=current.revision, head=current.head)
 
 
+def require_usable(db: Database) -> SchemaState:
+    """Raise :class:`SchemaMismatch` unless this program may use the database (current,
+    or newer and compatible)."""
+    found = state(db)
+    error = mismatch(found, db.display_url())
+    if error is not None:
+        raise error
+    return found
+
+
 def require_current(db: Database) -> None:
-    """Raise :class:`SchemaMismatch` unless the database is at :data:`program.HEAD_REVISION`."""
-    error = mismatch(state(db), db.display_url())
+    """Raise :class:`SchemaMismatch` unless the database is exactly at
+    :data:`program.HEAD_REVISION` (``db grant``, ``db copy``: they cover every table and
+    column of the schema, so they must know all of them)."""
+    error = mismatch(state(db), db.display_url(), exact=True)
+    if error is not None:
+        raise error
+
+
+def guard(db: Database, connection: Connection) -> None:
+    """Inside a change's transaction, once it holds its place against migrations: raise
+    :class:`SchemaMismatch` unless this program may use the schema as it is now."""
+    rows = Runner(connection).select(_GUARD, {})  # the change path's own way to the driver
+    row = rows[0] if rows else None
+    found = SchemaState(row[0] if row else None, program.HEAD_REVISION, row[1] if row else None)
+    error = mismatch(found, db.display_url())
     if error is not None:
         raise error
 
 
 def check_upgradable(current: SchemaState, url: str) -> None:
-    """A schema newer than this program cannot be migrated (back) by it."""
+    """A schema newer than this program cannot be migrated (back) by it, and a database
+    ``db copy`` is filling is finished by ``db copy``."""
+    if current.copying:
+        raise SchemaMismatch("copying", url=url)
     if current.ahead:
-        raise SchemaMismatch("ahead", url=url, revision=current.revision, head=current.head)
+        reason = "compatible_only" if current.compatible else "ahead"
+        raise SchemaMismatch(reason, url=url, revision=current.revision, head=current.head)
 
 
-def upgrade(db: Database, revision: str = "head") -> SchemaState:
-    """Run the shipped Alembic migrations up to ``revision`` (the only Alembic import)."""
-    check_upgradable(state(db), db.display_url())
-    from alembic import command
+def _config(scripts: str = SCRIPTS, **attributes: object) -> object:
     from alembic.config import Config
 
     config = Config()
-    config.set_main_option("script_location", "onenumber_cli:migrations")
+    config.set_main_option("script_location", scripts)
+    config.attributes.update(attributes)
+    return config
+
+
+def migrate(db: Database, revision: str = "head", *, scripts: str = SCRIPTS) -> None:
+    """Run the shipped Alembic migrations up to ``revision`` in one transaction (the only
+    Alembic import besides :func:`upgrade_sql`), no checks.  ``scripts``: where the
+    migrations are (tests add a newer program's revision to a copy of them).
+
+    On PostgreSQL it first takes the schema lock exclusively: it waits for the changes
+    in flight, and every change that starts after it waits for its commit, then sees
+    its revision."""
+    from alembic import command
+
     migrating = db.engine.execution_options(**{UPGRADE: True})
     try:
         with db.translate_errors(), migrating.begin() as conn:
-            config.attributes["connection"] = conn
-            command.upgrade(config, revision)
+            if conn.dialect.name == "postgresql":
+                conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({SCHEMA_LOCK})")
+            command.upgrade(_config(scripts, connection=conn), revision)  # type: ignore[arg-type]
     except Conflict as busy:  # a lock not granted within the lock timeout: nothing changed
         raise Conflict("upgrade_lock", detail=busy.params.get("detail", "")) from None
+
+
+def upgrade(db: Database, revision: str = "head") -> SchemaState:
+    """Check that this program can migrate the database, then migrate it."""
+    check_upgradable(state(db), db.display_url())
+    migrate(db, revision)
     return state(db)
+
+
+def upgrade_sql(db: Database, current: SchemaState) -> str:
+    """The SQL :func:`upgrade` would run on ``db`` (at ``current``), as text, rendered by
+    Alembic's offline mode for the database's dialect; nothing is changed (the database
+    is only read, in a read transaction, for the statements that depend on its data)."""
+    from alembic import command
+
+    check_upgradable(current, db.display_url())
+    if current.current:
+        return ""
+    span = "head" if current.revision is None else f"{current.revision}:head"
+    buffer = io.StringIO()
+    with db.connected() as conn:
+        command.upgrade(_config(connection=conn, sql=buffer), span,  # type: ignore[arg-type]
+                        sql=True)
+    return buffer.getvalue()

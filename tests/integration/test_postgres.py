@@ -104,7 +104,8 @@ def test_operator_role_changes_and_reader_role_is_refused_cleanly(
     code, out, err = cli("--db", reader, "devices", "register", "shared", "--type", "X")
     assert code == 6
     assert "read-only" in err and "Traceback" not in err
-    assert make_url(reader).password not in err + out
+    password = make_url(reader).password
+    assert password is not None and password not in err + out
 
 
 def test_operator_role_cannot_edit_history_or_audit(roles: dict[str, str]) -> None:

@@ -15,7 +15,7 @@ Create Date: 2026-11-25
 from __future__ import annotations
 
 import sqlalchemy as sa
-from alembic import op
+from alembic import context, op
 
 from onenumber_cli.domain.names import name_key
 
@@ -29,11 +29,9 @@ def upgrade() -> None:
     op.add_column("devices", sa.Column("type_key", sa.String(256), nullable=True))
     devices = sa.table("devices", sa.column("type", sa.String), sa.column("type_key",
                                                                           sa.String))
-    connection = op.get_bind()
-    kinds = connection.execute(sa.select(devices.c.type).distinct()).scalars().all()
-    for kind in kinds:  # a few kinds of device, however many devices
-        connection.execute(devices.update().where(devices.c.type == kind)
-                           .values(type_key=name_key(kind)))
+    for kind in _kinds():  # a few kinds of device, however many devices
+        op.execute(devices.update().where(devices.c.type == kind)
+                   .values(type_key=name_key(kind)))
     op.create_index("ix_devices_imei", "devices", ["imei"])
     op.create_index("ix_devices_type_key", "devices", ["type_key"])
     # Byte order on PostgreSQL, so `LIKE 'prefix%'` uses it whatever the collation.
@@ -43,6 +41,20 @@ def upgrade() -> None:
     op.create_index("ix_audit_reverts", "audit", ["reverts"])
     # audit --batch and batch revert read one batch's records, newest first
     op.create_index("ix_audit_batch_id_at", "audit", ["batch_id", "at", "seq"])
+
+
+def _kinds() -> list[str]:
+    """The device types in the database.  Rendering the SQL only (``db upgrade --dry-run``,
+    Alembic's offline mode), they are read on the connection ``env.py`` was given: the
+    statements printed are the ones an upgrade would run."""
+    if not context.is_offline_mode():
+        reader = op.get_bind()
+    else:
+        reader = context.config.attributes["connection"]
+        if not sa.inspect(reader).has_table("devices"):  # from nothing: no devices yet
+            return []
+    devices = sa.table("devices", sa.column("type", sa.String))
+    return list(reader.execute(sa.select(devices.c.type).distinct()).scalars())
 
 
 def downgrade() -> None:
