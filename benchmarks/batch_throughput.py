@@ -49,7 +49,7 @@ def build(path: Path) -> None:
 def rename_rows(count: int) -> list[dict[str, str]]:
     """Renames that each change something: W0 -> R1-0 -> R2-0 ... per device."""
     rows = []
-    current = {}
+    current: dict[tuple[str, int], str] = {}  # (account, device) -> its name now
     for i in range(count):
         account = f"acct{i % ACCOUNTS:06d}"
         device = (i // ACCOUNTS) % DEVICES_PER_ACCOUNT

@@ -48,9 +48,9 @@ def main() -> None:
                       f"{large * 1000:8.1f} ms   {large / small:5.2f}x the small one"))
     for url, accounts in dbs.values():
         env = bench_env(ONENUMBER_DATABASE_URL=url)
-        for label, command in (("accounts list -o jsonl", ["accounts", "list", "-o", "jsonl"]),
-                               ("check", ["check", "-o", "jsonl"])):
-            seconds, rss, code = peak_rss_mb([ONENUMBER, *command], env)
+        for label, arguments in (("accounts list -o jsonl", ["accounts", "list", "-o", "jsonl"]),
+                                 ("check", ["check", "-o", "jsonl"])):
+            seconds, rss, code = peak_rss_mb([ONENUMBER, *arguments], env)
             lines.append((f"{label}, {accounts:,} accounts",
                           f"{seconds:8.1f} s    {rss:6.1f} MB peak RSS   exit {code}"))
     report(lines)

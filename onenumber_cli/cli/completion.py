@@ -10,7 +10,10 @@ names whenever nothing matched, and fish ran the program twice per TAB.  Here:
 * zsh and fish quote what they insert themselves; they get raw values;
 * file names are offered only where the command takes a file (the ``:files`` line);
 * values are produced by :data:`COMPLETERS` by parameter name, never filtered by a
-  plain prefix again (device names match ignoring case and width).
+  plain prefix again (device names match ignoring case and width);
+* fish filters the values itself, by its own rules: a device name matched ignoring
+  width reaches it as the typed characters followed by the rest of the name
+  (:func:`fish_value`).
 
 Nothing here imports SQLAlchemy: a TAB on a command or option name stays cheap.
 """
@@ -33,6 +36,7 @@ from typer._click.shell_completion import (
 )
 
 FILES = ":files"  # a response line: let the shell complete file names here
+NAME = "name"  # the type of a device's name or id (matched as a DEVICE is resolved)
 
 BASH_SCRIPT = """\
 # bash completion for %(prog_name)s (generated; see scripts/regenerate.py)
@@ -123,13 +127,20 @@ def _files(ctx: _click.Context, incomplete: str) -> list[CompletionItem]:
     return [CompletionItem(incomplete, type="file")]
 
 
+# The lookups go to storage.lookups, not through the services package: importing that
+# loads every use case, the change bodies and the unit of work, which a TAB never needs
+# (a lookup must cost no more than ``status``: benchmarks/startup.py).
+
+
 def _accounts(ctx: _click.Context, incomplete: str) -> list[CompletionItem]:
     """Account ids; any problem (no database, a bad URL, an old schema) means none."""
-    from onenumber_cli.cli.invocation import current, services
+    from onenumber_cli.cli.invocation import current
 
     try:
         db = current(ctx).database(create_default=False)
-        return [CompletionItem(v) for v in services.complete_accounts(db, incomplete)]
+        from onenumber_cli.storage import lookups
+
+        return [CompletionItem(v) for v in lookups.account_ids(db, incomplete)]
     except Exception:
         return []
 
@@ -137,18 +148,20 @@ def _accounts(ctx: _click.Context, incomplete: str) -> list[CompletionItem]:
 def _devices(ctx: _click.Context, incomplete: str) -> list[CompletionItem]:
     """The account's registered devices: ids, then names matched as the commands
     resolve them (ignoring case and width)."""
-    from onenumber_cli.cli.invocation import current, services
+    from onenumber_cli.cli.invocation import current
 
     try:
         db = current(ctx).database(create_default=False)
+        from onenumber_cli.storage import lookups
+
         account = str(ctx.params.get("account") or "")
-        found = services.complete_devices(db, account, incomplete)
+        found = lookups.device_refs(db, account, incomplete)
     except Exception:
         return []
     # Exactly as typed first: a shell replacing the word by the matches' common prefix
     # must never lose what was typed ("Apple Watch SE" is not cut back to "...S").
     exact = [v for v in found if v.startswith(incomplete)]
-    return [CompletionItem(v) for v in exact or found]
+    return [CompletionItem(v, type=NAME) for v in exact or found]
 
 
 # Values by parameter name; parameters not listed complete as Click has them (choices).
@@ -288,9 +301,38 @@ class ZshComplete(_Complete):
                                     shell_quotes=False))
 
 
+def fish_value(value: str, typed: str) -> str:
+    """``value`` (a device's name or id) as fish must get it for the word ``typed``.
+
+    fish (3.6; its ``string_fuzzy_match_t``) keeps only the values that match the typed
+    word by its own rules (a prefix, a substring or a subsequence of it, case folded by
+    ``towlower``, never by width), and a completion cannot replace the word otherwise
+    (``commandline -t`` is ignored while fish completes): ``ＡＰＰＬＥ`` would lose
+    ``Apple Watch SE``.  Such a value goes to fish as the typed characters followed by
+    the rest of the name, ``ＡＰＰＬＥ Watch SE``: fish keeps it (a prefix match) and the
+    word names the same device, since a DEVICE's name is resolved by NFKC and case
+    folding.  Values fish matches itself (``apple`` for ``Apple Watch SE``) are left
+    alone: fish then puts the name itself on the line.
+    """
+    if value.lower().startswith(typed.lower()):
+        return value
+    from onenumber_cli.domain.names import name_key
+
+    key = name_key(typed)
+    for end in range(1, len(value) + 1):
+        if name_key(value[:end]) == key:
+            return typed + value[end:]
+    return value  # no prefix of the name folds to the word (cannot happen for a match)
+
+
 class FishComplete(ZshComplete):
     name = "fish"
     source_template = FISH_SCRIPT
+
+    def get_completions(self, args: list[str], incomplete: str) -> list[CompletionItem]:
+        return [CompletionItem(fish_value(item.value, incomplete), type=item.type,
+                               help=item.help) if item.type == NAME else item
+                for item in super().get_completions(args, incomplete)]
 
 
 class PowerShellComplete(_typer_classes.PowerShellComplete):

@@ -95,6 +95,29 @@ def test_device_names_complete_ignoring_case(shell: Shell) -> None:
     assert shell.line(SHOW + "apple\\ watch\\ ser") == SHOW + "Apple\\ Watch\\ Series\\ 6"
 
 
+def test_device_names_complete_ignoring_width(shell: Shell) -> None:
+    """Full-width input finds half-width names, as the commands resolve a DEVICE.  bash
+    and zsh put the name itself on the line; fish keeps only values that match the typed
+    word by its own rules, so it gets the typed characters followed by the rest of the
+    name (completion.fish_value), a word that names the same device."""
+    typed = "ＡＰＰＬＥ\\ Ｗａｔｃｈ\\ Ｓｅｒ"
+    if shell.name == "fish":
+        assert shell.line(SHOW + "ＢＭ") == SHOW + "ＢＭW"
+        # both offered (fish's pager elides their common start), the common part inserted
+        line, pager = shell.tab(SHOW + "ＡＰＰＬＥ").splitlines()[:2]
+        assert line.endswith(SHOW + "ＡＰＰＬＥ\\ Watch\\ S")
+        assert "Ｅ Watch SE" in pager and "Ｅ Watch Series 6" in pager
+        completed = typed + "ies\\ 6"
+    else:
+        assert shell.line(SHOW + "ＢＭ") == SHOW + "BMW"
+        # both names offered: the word becomes their common part
+        assert shell.line(SHOW + "ＡＰＰＬＥ") == SHOW + "Apple\\ Watch\\ S"
+        completed = "Apple\\ Watch\\ Series\\ 6"
+    assert shell.line(SHOW + typed) == SHOW + completed
+    shell.term.keys("Enter")  # the completed word reaches that device
+    shell.term.wait_for("356938035643809")
+
+
 def test_option_values_complete_and_never_offer_files(shell: Shell, tmp_path: Path) -> None:
     (tmp_path / "jsonfile.txt").write_text("x")
     assert shell.line("onenumber status demo-multi -o jso").endswith("-o json")

@@ -29,7 +29,7 @@ SPAWN = multiprocessing.get_context("spawn")
 def _worker(url: str, action: str, args: tuple[Any, ...], barrier: Any, results: Any) -> None:
     db = Database(parse_url(url))
     actor = Actor(f"operator-{os.getpid()}")
-    call: Callable[..., Any] = {
+    calls: dict[str, Callable[..., Any]] = {
         "register": lambda account, name: services.register_device(
             db, actor, account, "Watch", name=name),
         "rename": lambda account, device, name: services.rename_device(
@@ -38,7 +38,8 @@ def _worker(url: str, action: str, args: tuple[Any, ...], barrier: Any, results:
             db, actor, account, "Watch", name=name, replace=True),
         "option_cancel": lambda account: services.option_cancel(db, actor, account),
         "subscribe": lambda account: services.service_subscribe(db, actor, account),
-    }[action]
+    }
+    call = calls[action]
     barrier.wait(timeout=60)
     try:
         result = call(*args)
