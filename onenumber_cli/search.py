@@ -25,7 +25,7 @@ search is repeatable.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Generator, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -143,7 +143,7 @@ def fields(found: SearchFilter) -> tuple[str, ...]:
 
 
 def rows(db: Database, found: SearchFilter, *, chunk: int = 1000
-         ) -> Iterator[tuple[Any, ...]]:
+         ) -> Generator[tuple[Any, ...], None, None]:
     """The devices ``found`` describes, as tuples of :func:`fields` (times as aware
     datetimes), streamed.
 

@@ -5,7 +5,7 @@ a change transaction loads it (:class:`~onenumber_cli.storage.unit.Tx`), so what
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from contextlib import contextmanager
 from datetime import datetime
 
@@ -119,7 +119,7 @@ def history(db: Database, account: str, *, since: datetime | None = None,
 
 
 def list_accounts(db: Database, *, plan: str | None = None, status: str | None = None,
-                  chunk: int = 1000) -> Iterator[AccountSummary]:
+                  chunk: int = 1000) -> Generator[AccountSummary, None, None]:
     """Stream every account (server-side cursor on PostgreSQL, chunks on SQLite)."""
     query = select(contracts.c.account, contracts.c.status, contracts.c.plan,
                    queries.registered_count()).order_by(contracts.c.account)
@@ -137,7 +137,7 @@ def list_accounts(db: Database, *, plan: str | None = None, status: str | None =
 def list_audit(db: Database, account: str | None = None, *, since: datetime | None = None,
                until: datetime | None = None, operator: str | None = None,
                action: str | None = None, batch_id: str | None = None,
-               limit: int | None = None, chunk: int = 1000) -> Iterator[AuditEntry]:
+               limit: int | None = None, chunk: int = 1000) -> Generator[AuditEntry, None, None]:
     """The audit log, newest first, streamed; filters combine with AND."""
     if account is not None:
         validate_account(account)

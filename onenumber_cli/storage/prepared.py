@@ -20,7 +20,7 @@ they are logged like every other.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import suppress
+from contextlib import contextmanager, suppress
 from typing import Any
 from weakref import WeakKeyDictionary
 
@@ -114,23 +114,14 @@ class Runner:
                 prepared.sql, parameters)
             yield from result.partitions()
             return
-        dbapi = self.dialect.loaded_dbapi
-        driver = self.connection.connection.dbapi_connection
-        assert driver is not None
-        cursor = None
-        try:
-            postgresql = self.dialect.name == "postgresql"
-            cursor = driver.cursor(name="onenumber_stream") if postgresql else driver.cursor()
+        # PostgreSQL: a named, server-side cursor
+        with self._cursor(prepared.sql, parameters,
+                          name="onenumber_stream" if self.dialect.name == "postgresql" else None
+                          ) as cursor:
             cursor.arraysize = chunk
             cursor.execute(prepared.sql, parameters)
             while fetched := cursor.fetchmany(chunk):
                 yield fetched
-        except dbapi.Error as exc:
-            raise self._driver_error(exc, prepared.sql, parameters, cursor) from exc
-        finally:
-            if cursor is not None:
-                with suppress(dbapi.Error):  # a cursor of a lost connection
-                    cursor.close()
 
     def _run(self, prepared: Prepared, values: list[Values]) -> list[Sequence[Any]]:
         parameters = [prepared.parameters(v) for v in values]
@@ -138,17 +129,25 @@ class Runner:
             result = self.connection.exec_driver_sql(
                 prepared.sql, parameters if len(parameters) > 1 else parameters[0])
             return list(result.fetchall()) if result.returns_rows else []
-        dbapi = self.dialect.loaded_dbapi
-        cursor = None
-        try:
-            cursor = self.connection.connection.cursor()
+        with self._cursor(prepared.sql, parameters) as cursor:
             if len(parameters) > 1:
                 cursor.executemany(prepared.sql, parameters)
             else:
                 cursor.execute(prepared.sql, parameters[0])
             return list(cursor.fetchall()) if cursor.description else []
+
+    @contextmanager
+    def _cursor(self, sql: str, parameters: Any, name: str | None = None) -> Iterator[Any]:
+        """A DBAPI cursor of the connection (``name``: a server-side one), closed after;
+        the driver's errors raised as SQLAlchemy's (:meth:`_driver_error`)."""
+        dbapi = self.dialect.loaded_dbapi
+        cursor = None
+        try:
+            driver = self.connection.connection
+            cursor = driver.cursor() if name is None else driver.cursor(name=name)
+            yield cursor
         except dbapi.Error as exc:
-            raise self._driver_error(exc, prepared.sql, parameters, cursor) from exc
+            raise self._driver_error(exc, sql, parameters, cursor) from exc
         finally:
             if cursor is not None:
                 with suppress(dbapi.Error):  # a cursor of a lost connection

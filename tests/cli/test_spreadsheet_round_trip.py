@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from sqlalchemy import create_engine
 
 from onenumber_cli.domain.names import validate_name
 from onenumber_cli.errors import InvalidName
@@ -85,7 +86,8 @@ def test_names_edited_in_excel_are_applied_exactly(
     assert cli("check").exit_code == 0
 
 
-def test_a_type_cp932_cannot_hold_is_an_error_naming_row_and_column(cli: Invoke) -> None:
+def test_a_type_cp932_cannot_hold_is_an_error_naming_row_and_column(cli: Invoke,
+                                                                     db_url: str) -> None:
     awkward_devices(cli)
     assert cli("service", "subscribe", "sheet-2").exit_code == 0
     assert cli("devices", "register", "sheet-2", "--type", "Café", "--name", "x").exit_code == 0
@@ -102,6 +104,24 @@ def test_a_type_cp932_cannot_hold_is_an_error_naming_row_and_column(cli: Invoke)
     japanese = cli("--lang", "ja", "devices", "search", "--account-prefix", "sheet-",
                    "-o", "tsv", "--csv-encoding", "cp932")
     assert japanese.exit_code == 2 and "cp932 で表せない文字" in japanese.stderr
+    assert not reader_left_open(db_url)  # the stopped export's read ended with it
+
+
+def reader_left_open(db_url: str) -> bool:
+    """Whether a read transaction of this process is still open (an export stopped by
+    an error must end its read at once: a leftover one blocks DDL, TRUNCATE, and on
+    SQLite a checkpoint)."""
+    engine = create_engine(db_url.replace("sqlite://", "sqlite+pysqlite://", 1))
+    try:
+        with engine.connect() as conn:
+            if conn.dialect.name == "sqlite":  # busy = 1 while a reader holds a snapshot
+                return bool(conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)").one()[0])
+            return bool(conn.exec_driver_sql(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                "AND state IN ('idle in transaction', 'idle in transaction (aborted)') "
+                "AND pid <> pg_backend_pid()").scalar())
+    finally:
+        engine.dispose()
 
 
 def test_csv_encoding_from_environment_and_config(cli: Invoke, tmp_path: Path,

@@ -37,7 +37,7 @@ def cli(*args: str, stdin: str | None = None) -> tuple[int, str, str]:
 
 
 def _postgres_database(suffix: str) -> Iterator[str]:
-    """A new, empty PostgreSQL database named after the test database (``h1_copy``...),
+    """A new, empty PostgreSQL database named after the test database (``<database>_copy``...),
     dropped afterwards."""
     assert POSTGRES_URL is not None
     base = parse_url(POSTGRES_URL)

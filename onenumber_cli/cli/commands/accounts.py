@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import closing
 from typing import Annotated
 
 import typer
@@ -26,14 +27,14 @@ def list_(
     Example: onenumber accounts list --plan one-number+multi -o jsonl
     """
     run = current(ctx)
-    rows = services.list_accounts(run.database(), plan=plan.value if plan else None,
-                                  status=status.value if status else None)
-    if run.settings.machine:
-        run.out.records((r.to_dict() for r in rows), ACCOUNT_COLUMNS)
-        return
-    run.out.records(
-        ({"account": r.account, "status": t(STATUS_LABELS[r.status]), "plan": plan_label(r.plan),
-          "capacity": r.capacity, "registered": f"{r.registered} / {r.capacity}"}
-         for r in rows),
-        [c for c in ACCOUNT_COLUMNS if c.key != "capacity"],
-    )
+    with closing(services.list_accounts(run.database(), plan=plan.value if plan else None,
+                                        status=status.value if status else None)) as rows:
+        if run.settings.machine:
+            run.out.records((r.to_dict() for r in rows), ACCOUNT_COLUMNS)
+            return
+        run.out.records(
+            ({"account": r.account, "status": t(STATUS_LABELS[r.status]),
+              "plan": plan_label(r.plan), "capacity": r.capacity,
+              "registered": f"{r.registered} / {r.capacity}"} for r in rows),
+            [c for c in ACCOUNT_COLUMNS if c.key != "capacity"],
+        )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import closing
 from typing import Annotated
 
 import typer
@@ -39,7 +40,9 @@ def audit(
         operator=operator, action=action.value if action else None, batch_id=batch,
         limit=limit,
     )
-    with run.out.paged():  # on a terminal: the first rows at once, in a pager
+    # closed when the output stops early (a pager quit, a cell cp932 cannot hold): the
+    # read transaction ends at once
+    with closing(records), run.out.paged():  # on a terminal: the first rows at once, paged
         if run.settings.machine:
             run.out.records((r.to_dict() for r in records), AUDIT_COLUMNS)
         else:

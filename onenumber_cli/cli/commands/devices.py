@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import closing
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -98,8 +99,10 @@ def search(
         account_prefix=account_prefix, include_unregistered=include_unregistered,
         limit=limit)
     columns = [c for c in SEARCH_COLUMNS if c.key in search_core.fields(found)]
-    run.out.tuples(search_core.rows(run.database(), found), columns,
-                   record=search_core.record)
+    # closed even when the output stops early (a cell cp932 cannot hold): the read
+    # transaction ends at once, not when the generator is collected
+    with closing(search_core.rows(run.database(), found)) as rows:
+        run.out.tuples(rows, columns, record=search_core.record)
 
 
 @app.command("show", cls=LocalizedCommand)
