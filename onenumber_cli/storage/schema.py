@@ -33,14 +33,12 @@ from onenumber_cli.storage.prepared import Runner
 
 SCRIPTS = "onenumber_cli:migrations"  # the shipped migrations
 COPY_MARKER = "onenumber_copy"  # present while ``db copy`` fills this database
-_VERSION = "SELECT version_num FROM alembic_version"
-_VERSION_AND_COMPATIBILITY = ("SELECT v.version_num, s.compatible_from FROM alembic_version v "
-                              "LEFT JOIN onenumber_schema s ON s.id = 1")
 # Alembic's own table: not in ``models.metadata`` (Alembic manages it, not the models).
 alembic_version = Table("alembic_version", MetaData(), Column("version_num", String(32)))
-# What every change reads inside its transaction (:func:`guard`), as a Core statement run
-# by :class:`~onenumber_cli.storage.prepared.Runner` (compiled once, ~10 µs on SQLite).
-_GUARD = (select(alembic_version.c.version_num, onenumber_schema.c.compatible_from)
+# The revision and the declared compatibility: what a command reads when it opens the
+# database (:func:`state`) and every change inside its transaction (:func:`guard`, run by
+# :class:`~onenumber_cli.storage.prepared.Runner`: compiled once, ~10 µs on SQLite).
+_SCHEMA_ROW = (select(alembic_version.c.version_num, onenumber_schema.c.compatible_from)
           .select_from(alembic_version.outerjoin(onenumber_schema, onenumber_schema.c.id == 1)))
 
 
@@ -75,15 +73,16 @@ def _read(conn: Connection) -> tuple[str | None, str | None]:
     if conn.dialect.name == "postgresql":
         conn.exec_driver_sql("SAVEPOINT onenumber_schema_read")
     try:
-        row = conn.exec_driver_sql(_VERSION_AND_COMPATIBILITY).first()
+        row = conn.execute(_SCHEMA_ROW).first()
     except DBAPIError:  # no onenumber_schema yet (or no schema at all)
         if conn.dialect.name == "postgresql":
             conn.exec_driver_sql("ROLLBACK TO SAVEPOINT onenumber_schema_read")
-        return conn.exec_driver_sql(_VERSION).scalar(), None
+        return conn.scalar(select(alembic_version.c.version_num)), None
     return (row[0], row[1]) if row is not None else (None, None)
 
 
-def read_state(db: Database) -> SchemaState:
+def state(db: Database) -> SchemaState:
+    """The database's schema as this program sees it (a short read of its own)."""
     with db.translate_errors(), db.engine.connect() as conn:
         try:
             with conn.begin():
@@ -94,14 +93,6 @@ def read_state(db: Database) -> SchemaState:
             found, compatible_from = None, None
         copying = found is None and inspect(conn).has_table(COPY_MARKER)
     return SchemaState(found, program.HEAD_REVISION, compatible_from, copying)
-
-
-def read_revision(db: Database) -> str | None:
-    return read_state(db).revision
-
-
-def state(db: Database) -> SchemaState:
-    return read_state(db)
 
 
 def mismatch(current: SchemaState, url: str, *, exact: bool = False) -> SchemaMismatch | None:
@@ -142,7 +133,7 @@ def require_current(db: Database) -> None:
 def guard(db: Database, connection: Connection) -> None:
     """Inside a change's transaction, once it holds its place against migrations: raise
     :class:`SchemaMismatch` unless this program may use the schema as it is now."""
-    rows = Runner(connection).select(_GUARD, {})  # the change path's own way to the driver
+    rows = Runner(connection).select(_SCHEMA_ROW, {})  # the change path's own way to the driver
     row = rows[0] if rows else None
     found = SchemaState(row[0] if row else None, program.HEAD_REVISION, row[1] if row else None)
     error = mismatch(found, db.display_url())
