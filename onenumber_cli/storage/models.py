@@ -7,6 +7,7 @@ by the Alembic migrations in ``onenumber_cli/migrations``; a test checks the two
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -57,6 +58,42 @@ class UTCDateTime(TypeDecorator[datetime]):
         if value is None:
             return None
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+    # On SQLite the value is text, and the generic path takes three steps each way
+    # (this decorator, then SQLite's DATETIME processor, plus ``replace(tzinfo=)``): a
+    # one-step conversion is 1.4 -> 0.2 us a value read and 3.4 -> 1.7 us a value
+    # written, which a batch of 20,000 rows does ~200,000 times.  The text is the same
+    # (SQLAlchemy's SQLite format, ``YYYY-MM-DD HH:MM:SS.ffffff``), and so is the value.
+
+    def bind_processor(self, dialect: Any) -> Callable[[datetime | None], Any] | None:
+        if dialect.name != "sqlite":
+            return super().bind_processor(dialect)
+
+        def to_text(value: datetime | None) -> str | None:
+            if value is None:
+                return None
+            if value.tzinfo is None:
+                raise ValueError("naive datetime given to a UTC column")
+            return value.astimezone(UTC).isoformat(" ", "microseconds")[:26]  # no "+00:00"
+
+        return to_text
+
+    def result_processor(self, dialect: Any, coltype: Any
+                         ) -> Callable[[Any], datetime | None] | None:
+        if dialect.name != "sqlite":
+            return super().result_processor(dialect, coltype)
+        generic = super().result_processor(dialect, coltype)
+        assert generic is not None
+
+        def from_text(value: str | None) -> datetime | None:
+            if value is None:
+                return None
+            try:
+                return datetime.fromisoformat(value + "+00:00")
+            except ValueError:  # not our format (a value another tool wrote)
+                return generic(value)
+
+        return from_text
 
 
 metadata = MetaData(naming_convention=NAMING_CONVENTION)
