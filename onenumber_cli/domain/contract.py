@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 from onenumber_cli.domain.values import Plan, Status
 from onenumber_cli.errors import (
@@ -21,13 +22,17 @@ from onenumber_cli.errors import (
 )
 
 
-@dataclass(frozen=True)
-class DeviceRef:
-    """What the rules need to know of a registered device."""
+class DeviceRef(Protocol):
+    """What the rules read of a registered device: any object with these attributes (the
+    change transaction's stored rows as they are; building a copy of each for the rules
+    cost a batch row more than the rules themselves)."""
 
-    id: str
-    slot: int
-    name: str
+    @property
+    def id(self) -> str: ...
+    @property
+    def slot(self) -> int | None: ...  # registered: always a slot 1-5
+    @property
+    def name(self) -> str: ...
 
 
 @dataclass(frozen=True)
@@ -51,7 +56,7 @@ class ContractState:
 
 
 def _device_list(devices: Sequence[DeviceRef]) -> str:
-    return ", ".join(f"{d.name} ({d.id})" for d in sorted(devices, key=lambda d: d.slot))
+    return ", ".join(f"{d.name} ({d.id})" for d in sorted(devices, key=lambda d: d.slot or 0))
 
 
 def lowest_free_slot(occupied: set[int], capacity: int) -> int | None:

@@ -58,7 +58,7 @@ def _state(account: Account) -> rules.ContractState:
         account=contract.account,
         status=Status(contract.status),
         plan=Plan(contract.plan),
-        registered=[rules.DeviceRef(d.id, d.slot or 0, d.name) for d in account.registered],
+        registered=account.registered,
     )
 
 
@@ -98,11 +98,12 @@ def _done(tx: Tx, actor: Actor, account: Account, action: Action, *,
     one audit record appended (about ``device_id``, by default the ``device``'s), and
     the result, whose ``before`` and ``after`` are the audit record's (a dry run: what
     would change, from what)."""
+    now = utcnow()
     if touch:
-        tx.change_contract(account, updated_at=utcnow(), **contract_changes)
+        tx.change_contract(account, updated_at=now, **contract_changes)
     contract = account.contract
     view = Device.of(device) if isinstance(device, DeviceRow) else device
-    tx.add_audit(at=utcnow(), operator=actor.operator, action=action,
+    tx.add_audit(at=now, operator=actor.operator, action=action,
                  account=contract.account, device_id=device_id or (view.id if view else None),
                  before=before, after=after, batch_id=actor.batch_id, reverts=actor.reverts)
     return ChangeResult(action=action, account=contract.account, changed=True,

@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import random
@@ -219,6 +220,11 @@ def application_name(operator: str | None = None) -> str:
     return safe[:APPLICATION_NAME_BYTES]
 
 
+# The audit log's JSON values, as ``json.dumps`` writes them, without its check for
+# circular references (snapshots of rows never are): 1.7 us a value instead of 2.6.
+JSON_TEXT = json.JSONEncoder(check_circular=False).encode
+
+
 def make_engine(url: URL, *, echo: bool = False,
                 lock_timeout: float = LOCK_TIMEOUT_SECONDS,
                 synchronous: str = "full", operator: str | None = None,
@@ -234,7 +240,8 @@ def make_engine(url: URL, *, echo: bool = False,
     try:
         if backend == "sqlite":
             # ``timeout`` is SQLite's busy timeout: how long BEGIN IMMEDIATE waits.
-            engine = create_engine(url, connect_args={"timeout": lock_timeout})
+            engine = create_engine(url, connect_args={"timeout": lock_timeout},
+                                   json_serializer=JSON_TEXT)
             event.listen(engine, "connect", partial(_sqlite_on_connect, synchronous,
                                                     sqlite_path(url)))
             event.listen(engine, "begin", _sqlite_on_begin)
@@ -245,7 +252,8 @@ def make_engine(url: URL, *, echo: bool = False,
             if PREPARE_THRESHOLD in url.query:  # as a number or None, not the URL's text
                 arguments[PREPARE_THRESHOLD] = prepare_threshold(url)
             # pre_ping: a connection the server dropped while pooled is replaced, not used
-            engine = create_engine(url, connect_args=arguments, pool_pre_ping=True)
+            engine = create_engine(url, connect_args=arguments, pool_pre_ping=True,
+                                   json_serializer=JSON_TEXT)
             event.listen(engine, "begin", partial(_postgres_on_begin, lock_timeout,
                                                   statement_timeout))
     except (NoSuchModuleError, ModuleNotFoundError) as exc:

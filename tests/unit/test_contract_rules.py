@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import pytest
 
 from onenumber_cli.domain import contract as rules
@@ -18,9 +20,17 @@ from onenumber_cli.errors import (
 from onenumber_cli.i18n.errors import render
 
 
+class Ref(NamedTuple):
+    """A registered device as the rules read it (:class:`rules.DeviceRef`)."""
+
+    id: str
+    slot: int
+    name: str
+
+
 def state(n: int, plan: Plan = Plan.MULTI, status: Status = Status.ACTIVE
           ) -> rules.ContractState:
-    devices = [rules.DeviceRef(f"d{i}", i, f"name{i}") for i in range(1, n + 1)]
+    devices = [Ref(f"d{i}", i, f"name{i}") for i in range(1, n + 1)]
     return rules.ContractState("acct", status, plan, devices)
 
 
