@@ -53,10 +53,11 @@ class Encoding(StrEnum):
     UTF16 = "utf-16"
 
 
-def _tracked(results: Iterator[RowResult], summary: Summary, total: int,
+def _tracked(results: Iterator[RowResult], summary: Summary, total: int | None,
              run: Invocation) -> Iterator[RowResult]:
-    """Count every result into the summary; a progress bar when stderr is a terminal."""
-    if not (terminal.stderr_is_tty() and not run.settings.quiet):
+    """Count every result into the summary; a progress bar when stderr is a terminal (and
+    the rows were counted)."""
+    if total is None or not (terminal.stderr_is_tty() and not run.settings.quiet):
         for result in results:
             summary.add(result)
             yield result
@@ -157,7 +158,14 @@ def apply_(
                          spreadsheet=core.from_spreadsheet(read_as))
     with core.as_utf8(source, read_as) as stream:
         chosen = core.detect_format(stream) if fmt is Format.AUTO else fmt.value
-        total = core.scan(stream, chosen, layout)
+        # Pass 1 checks the whole file before anything is written or asked.  A run in one
+        # transaction that nobody watches (no terminal: no progress bar, no prompt) goes
+        # without it: a structural error met on the way rolls that transaction back, so
+        # nothing is written either (the same error and exit code; its rows are never
+        # reported, as results come only once the transaction has ended).
+        single = atomic or dry_run
+        watched = terminal.stderr_is_tty() or terminal.stdin_is_tty()
+        total = core.scan(stream, chosen, layout) if watched or not single else None
         _run(run, lambda: core.rows(stream, chosen, layout), total, dry_run=dry_run,
              atomic=atomic)
 
@@ -189,7 +197,7 @@ def revert_(
          planner=revert.inverse, reverts=batch_id)
 
 
-def _run(run: Invocation, source: Callable[[], Iterator[Row]], total: int, *,
+def _run(run: Invocation, source: Callable[[], Iterator[Row]], total: int | None, *,
          dry_run: bool, atomic: bool, planner: Planner | None = None,
          reverts: str | None = None) -> None:
     """Apply the rows as one batch, report each, then the summary; exit 1 when a row
