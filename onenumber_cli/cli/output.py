@@ -61,8 +61,10 @@ class Output:
 
     @cached_property
     def _encoder(self) -> json.JSONEncoder:
-        """One encoder for every line (``json.dumps`` with options builds one a call)."""
-        return json.JSONEncoder(ensure_ascii=False, default=self._json_default)
+        """One encoder for every line (``json.dumps`` with options builds one a call); no
+        check for circular references, which records (trees of plain values) never have."""
+        return json.JSONEncoder(ensure_ascii=False, check_circular=False,
+                                default=self._json_default)
 
     def to_json(self, value: Any, *, indent: int | None = None) -> str:
         if indent is None:

@@ -105,6 +105,7 @@ _DEVICE_COLUMNS = [_DEVICES.c[name] for name in DEVICE_FIELDS]
 _ONE: BindParameter[str] = bindparam("account")
 _REGISTERED = select(*_DEVICE_COLUMNS).where(_DEVICES.c.slot.is_not(None))
 LOAD_SIZE = 500
+_PLACES = tuple(f"a{i}" for i in range(LOAD_SIZE))  # the placeholders of a load of many
 _INSUFFICIENT_PRIVILEGE = "42501"  # PostgreSQL: a role that may not write
 
 
@@ -121,7 +122,7 @@ def _loading(one: bool, lock: bool) -> tuple[Statement, Statement]:
         where_contract = _CONTRACTS.c.account == _ONE
         where_device = _DEVICES.c.account == _ONE
     else:
-        many: list[BindParameter[str]] = [bindparam(f"a{i}") for i in range(LOAD_SIZE)]
+        many: list[BindParameter[str]] = [bindparam(name) for name in _PLACES]
         where_contract = _CONTRACTS.c.account.in_(many)
         where_device = _DEVICES.c.account.in_(many)
     contracts = (select(*_CONTRACT_COLUMNS).where(where_contract)
@@ -236,7 +237,7 @@ class Tx:
         one = len(part) == 1
         contracts, devices = _loading(one, self._lock)
         values = ({"account": part[0]} if one else
-                  {f"a{i}": part[min(i, len(part) - 1)] for i in range(LOAD_SIZE)})
+                  dict(zip(_PLACES, part + part[-1:] * (LOAD_SIZE - len(part)), strict=True)))
         for account in part:
             self._accounts[account] = None
         for row in self._select(contracts, values):
@@ -328,13 +329,12 @@ class Tx:
         self._write("audit", _INSERT_AUDIT, record)
 
     def _write(self, table: str, statement: Statement, values: dict[str, Any]) -> None:
-        writes = self._writes[table]
-        self._remember(_Written(writes, len(writes)))
-        writes.append((statement, values))
+        self._writes[table].append((statement, values))  # a refused row: _Row drops it
 
     def flush(self) -> None:
         """Write everything recorded so far: table by table, each in the order of the
         changes, consecutive statements of one shape as one executemany."""
+        assert self._undo is None, "flush() inside a batch row: _Row keeps the lengths"
         if self._memory_only:
             self._discard()
             return
@@ -398,15 +398,19 @@ class Tx:
 
 
 class _Row:
-    """:meth:`Tx.row`'s context (a class: a generator-based one costs a batch row 1.5 us)."""
+    """:meth:`Tx.row`'s context (a class: a generator-based one costs a batch row 1.5 us).
+    A refused row's writes are dropped by cutting each table's list back to its length
+    when the row began; its changes in memory are undone entry by entry."""
 
-    __slots__ = ("_tx",)
+    __slots__ = ("_lengths", "_tx")
 
     def __init__(self, tx: Tx) -> None:
         self._tx = tx
+        self._lengths: list[int] = []
 
     def __enter__(self) -> None:
         self._tx._undo = []
+        self._lengths = [len(writes) for writes in self._tx._writes.values()]
 
     def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
                  traceback: TracebackType | None) -> None:
@@ -415,6 +419,8 @@ class _Row:
         if undo is not None and kind is not None and issubclass(kind, OneNumberError):
             for entry in reversed(undo):
                 entry.undo(tx)
+            for writes, length in zip(tx._writes.values(), self._lengths, strict=True):
+                del writes[length:]
 
 
 # --- how a refused batch row's changes are undone, one entry per change ------------
@@ -433,17 +439,6 @@ class _FieldsChanged:
             setattr(self.target, name, value)
         if isinstance(self.target, DeviceRow):
             tx._changed(self.target)
-
-
-@dataclass(eq=False, slots=True)
-class _Written:
-    """A write recorded: the table's list of writes had ``length`` entries before."""
-
-    writes: list[tuple[Statement, dict[str, Any]]]
-    length: int
-
-    def undo(self, tx: Tx) -> None:
-        del self.writes[self.length:]
 
 
 @dataclass(eq=False, slots=True)
@@ -468,4 +463,4 @@ class _AccountAdded:
         tx._accounts[self.account] = self.before
 
 
-_Undo = _FieldsChanged | _Written | _DeviceAdded | _AccountAdded
+_Undo = _FieldsChanged | _DeviceAdded | _AccountAdded
