@@ -2,6 +2,7 @@
 writes and commits, measured in the same run.
 
     python benchmarks/batch_throughput.py [--rows 20000] [--synchronous full|normal]
+                                          [--rounds 3] [--mode both|per-row|atomic]
 
 The batch renames devices (each row: lock the contract, resolve the device, check R3,
 update the name, touch the contract, append an audit record).  The baseline performs
@@ -9,10 +10,15 @@ the same statements with ``sqlite3`` and no rules: per row, one transaction (or 
 all rows, against ``--atomic``).  Both run at the same ``PRAGMA synchronous``: ``full``
 (the tool's durable default: one fsync a commit) or ``normal`` (its explicit faster mode).
 
-Two figures per mode: the whole command (start-up, reading the file twice, writing a
-result line per row), and the rows alone: the wall time minus that of the same command
-on a one-row file, measured in the same run.  The ratios compare the rows alone with
-the baseline, which has no start-up either.
+Two figures per mode: the whole command (start-up, reading the file, writing a result
+line per row), and the rows alone: the wall time minus that of the same command on a
+one-row file, measured in the same run.  The ratios compare the rows alone with the
+baseline, which has no start-up either.
+
+Each round runs the three (the command, the one-row command, the baseline) one after
+the other, so a slow spell of a shared machine hits all three alike; the figures are
+the medians over the rounds (a single round's raw baseline was seen to vary twofold
+between runs a minute apart).
 """
 
 from __future__ import annotations
@@ -25,6 +31,7 @@ import tempfile
 import time
 from datetime import UTC, datetime
 from pathlib import Path
+from statistics import median
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import ONENUMBER, bench_env, report, run
@@ -101,34 +108,47 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rows", type=int, default=20_000)
     parser.add_argument("--synchronous", choices=("full", "normal"), default="full")
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--mode", choices=("both", "per-row", "atomic"), default="both")
     args = parser.parse_args()
     env = bench_env(ONENUMBER_SQLITE_SYNCHRONOUS=args.synchronous)
     rows = rename_rows(args.rows)
+    modes = ("per-row", "atomic") if args.mode == "both" else (args.mode,)
+    rounds: dict[str, list[tuple[float, float, float]]] = {mode: [] for mode in modes}
     with tempfile.TemporaryDirectory() as tmp:
         template = Path(tmp) / "template.sqlite"
         build(template)
-        figures = {}
-        for mode, flags in (("per-row", []), ("atomic", ["--atomic"])):
-            for label, count in ((mode, args.rows), (f"{mode} one row", 1)):
-                batch_file = Path(tmp) / f"{count}.jsonl"
-                batch_file.write_text("\n".join(json.dumps(r) for r in rows[:count]) + "\n")
-                db = Path(tmp) / f"{label}.sqlite"
-                db.write_bytes(template.read_bytes())
-                figures[label] = run([ONENUMBER, "--db", f"sqlite:///{db}", "batch", "apply",
-                                      str(batch_file), "-q", "-o", "jsonl", *flags], env)
-            raw = Path(tmp) / f"raw-{mode}.sqlite"
-            raw.write_bytes(template.read_bytes())
-            figures[f"raw {mode}"] = baseline(raw, rows, per_row=mode == "per-row",
-                                              synchronous=args.synchronous)
-    lines = [("PRAGMA synchronous (tool and baseline)", args.synchronous)]
-    for mode in ("per-row", "atomic"):
-        whole = args.rows / figures[mode]
-        alone = (args.rows - 1) / (figures[mode] - figures[f"{mode} one row"])
-        raw = args.rows / figures[f"raw {mode}"]
+        files = {}
+        for count in (args.rows, 1):
+            files[count] = Path(tmp) / f"{count}.jsonl"
+            files[count].write_text("\n".join(json.dumps(r) for r in rows[:count]) + "\n")
+        for number in range(args.rounds):
+            for mode in modes:
+                flags = ["--atomic"] if mode == "atomic" else []
+                times = []
+                for count in (args.rows, 1):
+                    db = Path(tmp) / f"{mode}-{number}-{count}.sqlite"
+                    db.write_bytes(template.read_bytes())
+                    times.append(run([ONENUMBER, "--db", f"sqlite:///{db}", "batch", "apply",
+                                      str(files[count]), "-q", "-o", "jsonl", *flags], env))
+                raw = Path(tmp) / f"raw-{mode}-{number}.sqlite"
+                raw.write_bytes(template.read_bytes())
+                times.append(baseline(raw, rows, per_row=mode == "per-row",
+                                      synchronous=args.synchronous))
+                rounds[mode].append((times[0], times[1], times[2]))
+    lines = [("PRAGMA synchronous (tool and baseline)", args.synchronous),
+             ("rounds (figures are medians)", str(args.rounds))]
+    for mode in modes:
+        whole = median(args.rows / full for full, _, _ in rounds[mode])
+        alone = [(args.rows - 1) / (full - one) for full, one, _ in rounds[mode]]
+        baselines = [args.rows / base for _, _, base in rounds[mode]]
+        ratios = [a / r for a, r in zip(alone, baselines, strict=True)]
         lines.append((f"{mode}: onenumber batch apply, whole command", f"{whole:10,.0f} rows/s"))
-        lines.append((f"{mode}: onenumber batch apply, rows alone", f"{alone:10,.0f} rows/s"))
-        lines.append((f"{mode}: raw sqlite3 baseline", f"{raw:10,.0f} rows/s"))
-        lines.append((f"{mode}: ratio (rows alone / baseline)", f"{alone / raw:10.2f}"))
+        lines.append((f"{mode}: onenumber batch apply, rows alone",
+                      f"{median(alone):10,.0f} rows/s"))
+        lines.append((f"{mode}: raw sqlite3 baseline", f"{median(baselines):10,.0f} rows/s"))
+        lines.append((f"{mode}: ratio (rows alone / baseline)", f"{median(ratios):10.2f}"
+                      f"   (rounds: {', '.join(f'{r:.2f}' for r in ratios)})"))
     report(lines)
 
 

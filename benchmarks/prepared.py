@@ -30,16 +30,16 @@ from sqlalchemy import insert
 
 from onenumber_cli.storage import schema
 from onenumber_cli.storage.engine import Database, parse_url, prepare_sqlite_file
-from onenumber_cli.storage.models import contracts
+from onenumber_cli.storage.models import contracts, devices
 from onenumber_cli.storage.prepared import Runner, Statement
-from onenumber_cli.storage.unit import _DEVICE_BY_ID, _INSERT_HISTORY, _UPDATE_DEVICE
+from onenumber_cli.storage.unit import _DEVICE_BY_ID, _INSERT_HISTORY, _changing
 
 NOW = datetime(2026, 11, 25, tzinfo=UTC)
 ACCOUNT = "benchmark-prepared"
 SHAPES: list[tuple[str, Statement, dict[str, Any]]] = [
     ("select a device", _DEVICE_BY_ID, {"account": ACCOUNT, "id": "00000000"}),
-    ("update a device", _UPDATE_DEVICE, {"b_id": "00000000", "b_slot": 1, "b_name": "x",
-                                         "b_name_key": "x", "b_unregistered_at": None}),
+    ("update a device", _changing(devices, "id", ("name", "name_key"))[0],
+     {"b_id": "00000000", "b_name": "x", "b_name_key": "x"}),
     ("insert history", _INSERT_HISTORY, {"account": ACCOUNT, "event": "register", "at": NOW,
                                          "device_id": "00000000", "name": "x", "type": "t",
                                          "imei": None}),

@@ -7,7 +7,6 @@ the rules allow, and applies the answer.  Nothing here touches a database.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Protocol
 
 from onenumber_cli.domain.values import Plan, Status
@@ -20,6 +19,7 @@ from onenumber_cli.errors import (
     ReplaceNotAllowed,
     TooManyDevices,
 )
+from onenumber_cli.frozen import frozen
 
 
 class DeviceRef(Protocol):
@@ -35,7 +35,7 @@ class DeviceRef(Protocol):
     def name(self) -> str: ...
 
 
-@dataclass(frozen=True)
+@frozen
 class ContractState:
     account: str
     status: Status

@@ -53,9 +53,14 @@ OPTION_FEE_JPY = 550  # a month, tax included (seed)
 REGISTRATION_FEE_JPY = 0
 
 
+def is_account(raw: str) -> bool:
+    """Whether ``raw`` is a d-account ID: 1-64 characters of ``A-Z a-z 0-9 . _ @ + -``."""
+    return ACCOUNT_RE.fullmatch(raw) is not None
+
+
 def validate_account(raw: str) -> str:
-    """A d-account ID: 1-64 characters of ``A-Z a-z 0-9 . _ @ + -``, compared exactly."""
-    if not ACCOUNT_RE.fullmatch(raw):
+    """A d-account ID (:func:`is_account`), compared exactly."""
+    if not is_account(raw):
         raise InvalidAccount(value=raw)
     return raw
 

