@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
+from operator import itemgetter
 from typing import Any
 from weakref import WeakKeyDictionary
 
@@ -50,6 +51,12 @@ class Prepared:
         self.binds: list[tuple[str, Callable[[Any], Any] | None]] = [
             (name, compiled.binds[name].type.dialect_impl(dialect).bind_processor(dialect))
             for name in self.names]
+        # The values in placeholder order in one call, then the few that need processing.
+        self._pick: Callable[[Values], Sequence[Any]] = (
+            itemgetter(*self.names) if len(self.names) > 1
+            else (lambda values: [values[name] for name in self.names]))
+        self._processed = [(index, processor) for index, (_, processor)
+                           in enumerate(self.binds) if processor is not None]
         columns = getattr(statement, "selected_columns", ())
         self.results = [(index, processor) for index, column in enumerate(columns)
                         if (processor := column.type.dialect_impl(dialect)
@@ -59,8 +66,9 @@ class Prepared:
         """The driver's parameters: a tuple in placeholder order, or a dict by name."""
         if self.fixed:
             values = {**self.fixed, **values}
-        processed = [values[name] if processor is None else processor(values[name])
-                     for name, processor in self.binds]
+        processed = list(self._pick(values))
+        for index, processor in self._processed:
+            processed[index] = processor(processed[index])
         if self.positional:
             return tuple(processed)
         return dict(zip(self.names, processed, strict=True))

@@ -85,6 +85,27 @@ def test_an_unusable_file_exits_2_naming_the_line_and_changes_nothing(
     assert demo_cli("batch", "apply", str(sjis)).exit_code == 2
 
 
+def test_a_file_unusable_past_its_first_chunk_changes_nothing_in_any_mode(
+    demo_cli: Invoke, tmp_path: Path
+) -> None:
+    """A one-transaction run nobody watches reads the file once (no pass 1): rows are
+    applied (and a chunk written) before the broken line is met, and the transaction is
+    rolled back; per-row mode refuses the file before its first row.  Same error either
+    way, and no row reported."""
+    names = ["BMW", *(f"B{i}" for i in range(1, 601))]
+    lines = [json.dumps({"action": "rename", "account": "demo-multi", "device": old,
+                         "name": new}) for old, new in zip(names, names[1:], strict=False)]
+    path = write(tmp_path, "\n".join([*lines, '{"action": "rename",', ""]), "fixes.jsonl")
+    before = demo_cli("audit", "-o", "json").stdout
+    for mode in (["--atomic"], ["--dry-run"], []):
+        result = demo_cli("batch", "apply", path, "-o", "jsonl", *mode)
+        assert result.exit_code == 2, (mode, result.stderr)
+        assert "Line 601" in result.stderr, mode
+        assert result.stdout == "", mode
+        assert demo_cli("audit", "-o", "json").stdout == before, mode
+    assert "BMW" in demo_cli("devices", "list", "demo-multi").stdout
+
+
 def test_atomic_and_dry_run_modes(demo_cli: Invoke, tmp_path: Path) -> None:
     path = write(tmp_path, FIXES + "rename,demo-multi,ghost,x,,,,,\n")
     atomic = demo_cli("batch", "apply", path, "--atomic", "-o", "jsonl")
