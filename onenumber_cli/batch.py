@@ -7,6 +7,9 @@ The file is read twice, streaming both times (memory stays flat for millions of 
    is written;
 2. :func:`apply` runs the rows through the same transaction bodies as single commands.
 
+(A run in one transaction may skip pass 1, as the CLI does when no terminal watches it:
+a structural error then raises from pass 2 inside the transaction, which rolls back.)
+
 Modes: by default each row is its own transaction.  ``dry_run`` and ``atomic`` run all
 rows in one transaction, so every row is checked against the effects of the rows before
 it; a dry run then rolls back, an atomic run commits only if every row succeeded.  In

@@ -121,12 +121,17 @@ def _stop_on_first_interrupt() -> Iterator[Callable[[], bool]]:
 @contextmanager
 def _collecting_batch_objects_only() -> Iterator[None]:
     """While a batch runs, what was alive before it (modules, the engine, compiled
-    statements) is out of the garbage collector's sight: its full passes then look at
-    the batch's own objects only (they took 7% of an --atomic run of 20,000 rows)."""
+    statements) is out of the garbage collector's sight, and its youngest generation is
+    collected every 10,000 allocations rather than 700: its passes then look at the
+    batch's own objects, and less often (they took 9% of an --atomic run of 20,000
+    rows; cycles, such as a refused row's error and traceback, are still collected)."""
+    thresholds = gc.get_threshold()
     gc.freeze()
+    gc.set_threshold(10_000, *thresholds[1:])
     try:
         yield
     finally:
+        gc.set_threshold(*thresholds)
         gc.unfreeze()
 
 
