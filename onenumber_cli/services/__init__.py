@@ -1,6 +1,6 @@
 """Use cases: the API the CLI (and batch runs, and tests) call.
 
-* :mod:`.records`: what they return (plain frozen records) and :class:`Actor`;
+* :mod:`.records`: what they return (plain ``@frozen`` records) and :class:`Actor`;
 * :mod:`.reads`: an account, its devices and history, listings, the audit log;
 * :mod:`.changes`: the change bodies, one transaction each (lock, decide, change,
   record);

@@ -1,4 +1,5 @@
-"""What the use cases return: plain, frozen records (and who asks for a change).
+"""What the use cases return: plain records, ``@frozen`` (immutable to the type checker,
+see :mod:`onenumber_cli.frozen`), and who asks for a change.
 
 A device has three shapes, each named for where it lives: :class:`Device` here (what a
 command reports), :class:`~onenumber_cli.storage.unit.DeviceRow` (a stored row inside a

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from itertools import pairwise
 from pathlib import Path
 
 from tests.cli.conftest import Invoke
@@ -94,7 +95,7 @@ def test_a_file_unusable_past_its_first_chunk_changes_nothing_in_any_mode(
     way, and no row reported."""
     names = ["BMW", *(f"B{i}" for i in range(1, 601))]
     lines = [json.dumps({"action": "rename", "account": "demo-multi", "device": old,
-                         "name": new}) for old, new in zip(names, names[1:], strict=False)]
+                         "name": new}) for old, new in pairwise(names)]
     path = write(tmp_path, "\n".join([*lines, '{"action": "rename",', ""]), "fixes.jsonl")
     before = demo_cli("audit", "-o", "json").stdout
     for mode in (["--atomic"], ["--dry-run"], []):
