@@ -99,11 +99,12 @@ def test_a_file_unusable_past_its_first_chunk_changes_nothing_in_any_mode(
     path = write(tmp_path, "\n".join([*lines, '{"action": "rename",', ""]), "fixes.jsonl")
     before = demo_cli("audit", "-o", "json").stdout
     for mode in (["--atomic"], ["--dry-run"], []):
-        result = demo_cli("batch", "apply", path, "-o", "jsonl", *mode)
-        assert result.exit_code == 2, (mode, result.stderr)
-        assert "Line 601" in result.stderr, mode
-        assert result.stdout == "", mode
-        assert demo_cli("audit", "-o", "json").stdout == before, mode
+        for fmt in ("jsonl", "json", "csv"):
+            result = demo_cli("batch", "apply", path, "-o", fmt, *mode)
+            assert result.exit_code == 2, (mode, fmt, result.stderr)
+            assert "Line 601" in result.stderr, (mode, fmt)
+            assert result.stdout == "", (mode, fmt)  # no "[]", no CSV header
+    assert demo_cli("audit", "-o", "json").stdout == before
     assert "BMW" in demo_cli("devices", "list", "demo-multi").stdout
 
 

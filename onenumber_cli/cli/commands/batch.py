@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import itertools
 import signal
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -118,6 +119,15 @@ def _stop_on_first_interrupt() -> Iterator[Callable[[], bool]]:
         signal.signal(signal.SIGINT, previous)
 
 
+def _settled(results: Iterator[RowResult]) -> Iterator[RowResult]:
+    """The results of a one-transaction run, its first one taken before anything is
+    written: it comes only once the transaction has ended, so a file found unusable on
+    the way (exit 2) leaves the output empty, as when pass 1 refuses it (no ``[]``, no
+    CSV header)."""
+    first = next(results, None)
+    return iter(()) if first is None else itertools.chain((first,), results)
+
+
 @contextmanager
 def _collecting_batch_objects_only() -> Iterator[None]:
     """While a batch runs, what was alive before it (modules, the engine, compiled
@@ -231,6 +241,8 @@ def _run(run: Invocation, source: Callable[[], Iterator[Row]], total: int | None
         failed: list[RowResult] = []
         on_terminal = _for_a_person(run)
         try:
+            if total is None:  # the file was not checked first (apply_): see _settled
+                results = _settled(results)
             if run.settings.machine:
                 run.out.records((batch_record(run.out, r) for r in results), BATCH_COLUMNS)
             elif on_terminal:
