@@ -11,22 +11,8 @@ makes a dry run.  The names below are the library's: ``register_device(db, actor
 account, "Apple Watch SE")`` is the ``REGISTER`` entry called.
 """
 
-from onenumber_cli.services.actions import (
-    ACTIONS,
-    OPTION_CANCEL,
-    OPTION_SUBSCRIBE,
-    REGISTER,
-    RENAME,
-    SERVICE_CANCEL,
-    SERVICE_SUBSCRIBE,
-    UNREGISTER,
-    ActionSpec,
-    Change,
-    Done,
-    Field,
-    in_transaction,
-    perform,
-)
+from typing import TYPE_CHECKING, Any
+
 from onenumber_cli.services.reads import (
     get_status,
     history,
@@ -47,13 +33,57 @@ from onenumber_cli.services.records import (
     utcnow,
 )
 
-register_device = REGISTER
-rename_device = RENAME
-unregister_device = UNREGISTER
-option_subscribe = OPTION_SUBSCRIBE
-option_cancel = OPTION_CANCEL
-service_subscribe = SERVICE_SUBSCRIBE
-service_cancel = SERVICE_CANCEL
+if TYPE_CHECKING:
+    from onenumber_cli.services.actions import (
+        ACTIONS,
+        OPTION_CANCEL,
+        OPTION_SUBSCRIBE,
+        REGISTER,
+        RENAME,
+        SERVICE_CANCEL,
+        SERVICE_SUBSCRIBE,
+        UNREGISTER,
+        ActionSpec,
+        Change,
+        Done,
+        Field,
+        in_transaction,
+        perform,
+    )
+
+    register_device = REGISTER
+    rename_device = RENAME
+    unregister_device = UNREGISTER
+    option_subscribe = OPTION_SUBSCRIBE
+    option_cancel = OPTION_CANCEL
+    service_subscribe = SERVICE_SUBSCRIBE
+    service_cancel = SERVICE_CANCEL
+
+# The action table (and the change bodies) load on first use: a command that only reads
+# (status, a completion lookup) does without them.
+_ACTION_NAMES = {
+    "ACTIONS": "ACTIONS", "OPTION_CANCEL": "OPTION_CANCEL",
+    "OPTION_SUBSCRIBE": "OPTION_SUBSCRIBE", "REGISTER": "REGISTER", "RENAME": "RENAME",
+    "SERVICE_CANCEL": "SERVICE_CANCEL", "SERVICE_SUBSCRIBE": "SERVICE_SUBSCRIBE",
+    "UNREGISTER": "UNREGISTER", "ActionSpec": "ActionSpec", "Change": "Change",
+    "Done": "Done", "Field": "Field", "in_transaction": "in_transaction",
+    "perform": "perform",
+    "register_device": "REGISTER", "rename_device": "RENAME",
+    "unregister_device": "UNREGISTER", "option_subscribe": "OPTION_SUBSCRIBE",
+    "option_cancel": "OPTION_CANCEL", "service_subscribe": "SERVICE_SUBSCRIBE",
+    "service_cancel": "SERVICE_CANCEL",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _ACTION_NAMES:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    from onenumber_cli.services import actions
+
+    value = getattr(actions, _ACTION_NAMES[name])
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "ACTIONS", "OPTION_CANCEL", "OPTION_SUBSCRIBE", "REGISTER", "RENAME", "SERVICE_CANCEL",
