@@ -60,14 +60,9 @@ if TYPE_CHECKING:
     service_cancel = SERVICE_CANCEL
 
 # The action table (and the change bodies) load on first use: a command that only reads
-# (status, a completion lookup) does without them.
-_ACTION_NAMES = {
-    "ACTIONS": "ACTIONS", "OPTION_CANCEL": "OPTION_CANCEL",
-    "OPTION_SUBSCRIBE": "OPTION_SUBSCRIBE", "REGISTER": "REGISTER", "RENAME": "RENAME",
-    "SERVICE_CANCEL": "SERVICE_CANCEL", "SERVICE_SUBSCRIBE": "SERVICE_SUBSCRIBE",
-    "UNREGISTER": "UNREGISTER", "ActionSpec": "ActionSpec", "Change": "Change",
-    "Done": "Done", "Field": "Field", "in_transaction": "in_transaction",
-    "perform": "perform",
+# (status, a completion lookup) does without them.  Every name of __all__ not imported
+# above comes from services.actions, under its own name or the entry it is an alias of.
+_ALIASES = {
     "register_device": "REGISTER", "rename_device": "RENAME",
     "unregister_device": "UNREGISTER", "option_subscribe": "OPTION_SUBSCRIBE",
     "option_cancel": "OPTION_CANCEL", "service_subscribe": "SERVICE_SUBSCRIBE",
@@ -76,11 +71,11 @@ _ACTION_NAMES = {
 
 
 def __getattr__(name: str) -> Any:
-    if name not in _ACTION_NAMES:
+    if name not in __all__:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
     from onenumber_cli.services import actions
 
-    value = getattr(actions, _ACTION_NAMES[name])
+    value = getattr(actions, _ALIASES.get(name, name))
     globals()[name] = value
     return value
 
