@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 from sqlalchemy import create_engine, select, text
+from sqlalchemy.exc import ProgrammingError
 from typer.testing import CliRunner
 
 from onenumber_cli.cli.app import app
@@ -43,15 +44,29 @@ def _postgres_database(suffix: str) -> Iterator[str]:
     base = parse_url(POSTGRES_URL)
     name = f"{base.database}_{suffix}"
     admin = create_engine(base.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    _drop(admin, name)
     with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         conn.execute(text(f'CREATE DATABASE "{name}"'))
     try:
         yield base.set(database=name).render_as_string(hide_password=False)
     finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        _drop(admin, name)
         admin.dispose()
+
+
+def _drop(admin: Any, name: str) -> None:
+    """DROP DATABASE ... WITH (FORCE), again for a few seconds while it is refused for
+    lack of privilege: an autovacuum worker on the freshly copied database (a process
+    CI's role may not terminate) was seen to make it fail in CI; it ends on its own."""
+    for attempt in range(20):
+        try:
+            with admin.connect() as conn:
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            return
+        except ProgrammingError as exc:
+            if getattr(exc.orig, "sqlstate", None) != "42501" or attempt == 19:
+                raise
+            time.sleep(0.5)
 
 
 @pytest.fixture
