@@ -34,17 +34,18 @@ import secrets
 import shutil
 import subprocess
 import sys
+import threading
 import time
 import traceback
 from collections import Counter
 from collections.abc import Callable, Sequence
-from contextlib import suppress
+from contextlib import nullcontext, suppress
 from dataclasses import dataclass, field
 from datetime import UTC
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from onenumber_cli import batch as batch_core
 from onenumber_cli import check, services
@@ -92,6 +93,13 @@ def luhn_imei(prefix14: str) -> str:
 IMEIS = [luhn_imei(f"3567890100{n:04d}") for n in range(6)]
 
 
+def outcome_unknown(error: OneNumberError) -> bool:
+    """Whether a change that ended in ``error`` may have committed all the same (its
+    connection was lost at the commit itself, or the commit's wait was cut short)."""
+    return error.code == "commit_unknown" or (
+        error.code == "database_unavailable" and error.reason == "lost_at_commit")
+
+
 def console_script() -> str | None:
     return shutil.which("onenumber", path=str(Path(sys.executable).parent)) or shutil.which(
         "onenumber")
@@ -116,6 +124,10 @@ class Tally:
     refusals: Counter[str] = field(default_factory=Counter)  # by error code
     read_errors: Counter[str] = field(default_factory=Counter)  # of the snapshots, by code
     exit_codes: Counter[int] = field(default_factory=Counter)
+    # changes whose outcome nobody can know (the connection was lost at the commit, or a
+    # console script run ended on exit 6 while sessions were being killed): each may or
+    # may not have landed, so the audit log may hold up to this many records more
+    unknown: Counter[str] = field(default_factory=Counter)
     failures: list[str] = field(default_factory=list)
     failure_count: int = 0
 
@@ -137,6 +149,7 @@ class Tally:
         self.refusals += other.refusals
         self.read_errors += other.read_errors
         self.exit_codes += other.exit_codes
+        self.unknown += other.unknown
         self.failure_count += other.failure_count
         room = MAX_FAILURES_KEPT - len(self.failures)
         self.failures.extend(other.failures[:max(room, 0)])
@@ -155,6 +168,7 @@ class Config:
     kinds: tuple[str, ...] = tuple(KINDS)  # the kinds of operation in use
     multi_accounts: int = 0  # the first ones start with the Multi-device option
     script: str | None = None
+    kill_every: float | None = None  # PostgreSQL: end every session of the tool this often
 
 
 @dataclass
@@ -170,6 +184,7 @@ class StormReport:
     violations: list[check.Violation]  # at the end (all of them, old ones too)
     wall_seconds: float
     violations_before: int = 0  # found by check before the storm began
+    kills: int = 0  # sessions of the tool ended by the killer (kill_every)
 
     @property
     def changes(self) -> int:
@@ -204,7 +219,11 @@ class StormReport:
             + (f" (console script runs: {t.cli_seconds / t.cli_calls:.2f} s on average, "
                f"slowest {t.cli_slowest:.2f} s)" if t.cli_calls else ""),
             f"audit records: {self.audit_records} (expected {self.expected_audit}: "
-            f"{self.changes} storm + {self.setup_changes} setup)",
+            f"{self.changes} storm + {self.setup_changes} setup"
+            + (f"; up to {sum(t.unknown.values())} more, outcome unknown: "
+               f"{_counts(t.unknown)}" if t.unknown else "") + ")",
+            *([f"sessions killed: {self.kills} (every {c.kill_every} s)"]
+              if c.kill_every else []),
             f"mismatches: {len(self.mismatches)}",
             *(f"  {m}" for m in self.mismatches[:10]),
             f"violations: {len(self.violations)} ({_counts(violation_kinds) or 'none'})"
@@ -377,6 +396,8 @@ class Worker:
             result = services.perform(db, change, dry_run=dry)
         except OneNumberError as error:
             self.tally.refusals[error.code] += 1
+            if not dry and outcome_unknown(error):
+                self.tally.unknown[action] += 1
             return
         except Exception:
             self.tally.fail(f"api {row} dry_run={dry}: {traceback.format_exc(limit=6)}")
@@ -391,11 +412,26 @@ class Worker:
         self.tally.api_calls += 1
         parsed = [batch_core.Row(n, n, fields) for n, fields in enumerate(rows, 1)]
         actor = services.Actor(self.operator, batch_core.new_batch_id())
+        results: list[batch_core.RowResult] = []
         try:
-            results = list(batch_core.apply(self.db, lambda: iter(parsed), actor, UTC,
+            results.extend(batch_core.apply(self.db, lambda: iter(parsed), actor, UTC,
                                             atomic=atomic, dry_run=dry))
-        except OneNumberError as error:  # a one-transaction run that lost its lock race
+        except batch_core.Unavailable as stopped:  # per row: the rows before it committed
+            self.tally.refusals[stopped.error.code] += 1
+            if len(results) != stopped.row - 1:
+                self.tally.fail(f"api batch stopped at row {stopped.row} after "
+                                f"{len(results)} results: {rows}")
+            if outcome_unknown(stopped.error):
+                self.tally.unknown[rows[stopped.row - 1]["action"]] += 1
+            self._batch_results(results, rows[:len(results)], atomic=False, dry=dry,
+                                where="api")
+            return
+        except OneNumberError as error:  # one transaction: lost its lock race, or its server
             self.tally.refusals[error.code] += 1
+            if results:
+                self.tally.fail(f"api batch: {len(results)} results, then {error!r}")
+            if not dry and outcome_unknown(error):
+                self.tally.unknown.update(row["action"] for row in rows)
             return
         except Exception:
             self.tally.fail(f"api batch atomic={atomic} dry_run={dry} {rows}: "
@@ -470,14 +506,14 @@ class Worker:
         if "internal error" in done.stderr or "Traceback" in done.stderr:
             self.tally.fail(f"cli exit {code}: {shown}\n{done.stderr.strip()[-2000:]}")
             return None
-        if code not in ALLOWED_EXITS:
+        if code not in ALLOWED_EXITS and not (code == 6 and self.config.kill_every):
             self.tally.fail(f"cli exit {code}: {shown}\n{done.stderr.strip()[-1000:]}")
             return None
         error_code = None
         for line in done.stderr.splitlines():
             if line.startswith('{"error"'):
                 error_code = json.loads(line)["error"]["code"]
-        if code in (3, 4, 5):
+        if code in (3, 4, 5, 6):
             if error_code is None:
                 self.tally.fail(f"cli exit {code} without an error object: {shown}\n"
                                 f"{done.stderr.strip()[-1000:]}")
@@ -486,7 +522,8 @@ class Worker:
                 self.tally.fail(f"cli exit {code} for error {error_code!r} (expected "
                                 f"{EXPECTED_EXIT.get(error_code)}): {shown}")
             self.tally.refusals[error_code] += 1
-            return code, None, error_code
+            if code != 6 or not done.stdout.strip():
+                return code, None, error_code
         try:
             return code, json.loads(done.stdout), None
         except json.JSONDecodeError:
@@ -502,7 +539,9 @@ class Worker:
         if outcome is None:
             return
         code, data, _error = outcome
-        if code == 1:
+        if code == 6:  # sessions are being killed: it may or may not have committed
+            self.tally.unknown[row["action"]] += 0 if dry else 1
+        elif code == 1:
             self.tally.fail(f"cli exit 1 for a single change: {row}")
         elif code == 0:
             if not isinstance(data, dict) or not isinstance(data.get("changed"), bool):
@@ -525,6 +564,15 @@ class Worker:
             return
         if code == 5:
             return  # a one-transaction run that lost its lock race: nothing written
+        if code == 6:  # sessions are being killed: the reported rows committed, the next
+            done = data if isinstance(data, list) else []  # row may have (or all, atomic)
+            if not dry:
+                self.tally.unknown.update(r["action"] for r in
+                                          (rows if atomic else rows[len(done):len(done) + 1]))
+            if not atomic:
+                self._batch_results(done, rows[:len(done)], atomic=False, dry=dry,
+                                    where="cli")
+            return
         if not isinstance(data, list):
             self.tally.fail(f"cli batch: not a list of results: {data!r}")
             return
@@ -594,27 +642,73 @@ def _collect(processes: list[Any], results: Any) -> tuple[dict[int, Tally], list
     return tallies, lost
 
 
+class SessionKiller:
+    """PostgreSQL: every ``every`` seconds, end every session of the tool on the storm's
+    database (``pg_terminate_backend``, as a DBA or a failover would), from a connection
+    of its own; counts the sessions it ended."""
+
+    def __init__(self, url: str, every: float) -> None:
+        self.db = Database(parse_url(url))
+        if self.db.backend != "postgresql":
+            raise ValueError("--kill-every needs a PostgreSQL database")
+        self.every = every
+        self.kills = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="storm-killer", daemon=True)
+
+    def __enter__(self) -> SessionKiller:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+        self.db.dispose()
+
+    def _run(self) -> None:
+        query = text("SELECT count(*) FILTER (WHERE pg_terminate_backend(pid)) "
+                     "FROM pg_stat_activity WHERE datname = current_database() "
+                     "AND pid <> pg_backend_pid() AND application_name LIKE 'onenumber%'")
+        while not self._stop.wait(self.every):
+            with self.db.engine.connect() as conn:
+                self.kills += int(conn.execute(query).scalar() or 0)
+                conn.rollback()
+
+
 def _mismatches(expected: dict[tuple[str, str], int], found: dict[tuple[str, str], int],
-                expected_total: int, found_total: int) -> list[str]:
-    """Audit records against changes reported done: per operator and action, and in all."""
-    problems = [f"{operator} {action}: {expected.get((operator, action), 0)} changes "
-                f"reported done, {found.get((operator, action), 0)} audit records"
-                for operator, action in sorted(set(expected) | set(found))
-                if expected.get((operator, action), 0) != found.get((operator, action), 0)]
-    if expected_total != found_total:
-        problems.append(f"total: {expected_total} changes reported done, {found_total} new "
-                        f"audit records")
+                expected_total: int, found_total: int,
+                unknown: dict[tuple[str, str], int] | None = None) -> list[str]:
+    """Audit records against changes reported done: per operator and action, and in all.
+    A change whose outcome is unknown (``unknown``, by cell) may have its record or not:
+    fewer records than changes reported done is a lost change, more than the unknown
+    ones allow is a change applied twice."""
+    unknown = unknown or {}
+    problems = []
+    for cell in sorted(set(expected) | set(found) | set(unknown)):
+        done, have, maybe = expected.get(cell, 0), found.get(cell, 0), unknown.get(cell, 0)
+        if not done <= have <= done + maybe:
+            operator, action = cell
+            problems.append(f"{operator} {action}: {done} changes reported done"
+                            + (f" (and {maybe} of unknown outcome)" if maybe else "")
+                            + f", {have} audit records")
+    maybe_total = sum(unknown.values())
+    if not expected_total <= found_total <= expected_total + maybe_total:
+        problems.append(f"total: {expected_total} changes reported done"
+                        + (f" (and {maybe_total} of unknown outcome)" if maybe_total else "")
+                        + f", {found_total} new audit records")
     return problems
 
 
 def run_storm(url: str, *, workers: int, changes: int, accounts: int = 4, seed: int = 1,
               multi_accounts: int | None = None, cli_share: float = 0.03,
               dry_share: float = 0.05, kinds: Sequence[str] | None = None,
-              skip: Sequence[str] = (), script: str | None = None) -> StormReport:
+              skip: Sequence[str] = (), script: str | None = None,
+              kill_every: float | None = None) -> StormReport:
     """Run one storm against the (migrated) database at ``url`` and verify the outcome.
 
     ``multi_accounts`` start with the Multi-device option (default: half, rounded up);
-    ``kinds`` (default: all of :data:`KINDS`) less ``skip`` are the operations in use.
+    ``kinds`` (default: all of :data:`KINDS`) less ``skip`` are the operations in use;
+    ``kill_every`` (PostgreSQL) ends every session of the tool that often meanwhile.
     """
     unknown = sorted((set(kinds or ()) | set(skip)) - set(KINDS))
     if unknown:
@@ -633,7 +727,7 @@ def run_storm(url: str, *, workers: int, changes: int, accounts: int = 4, seed: 
                     accounts=[f"storm-{n}" for n in range(1, accounts + 1)], seed=seed,
                     tag=tag, cli_share=cli_share, dry_share=dry_share, kinds=in_use,
                     multi_accounts=multi,
-                    script=script if cli_share > 0 else None)
+                    script=script if cli_share > 0 else None, kill_every=kill_every)
     db = Database(parse_url(url))
     try:
         before, _ = _audit_cells(db, tag)
@@ -645,10 +739,12 @@ def run_storm(url: str, *, workers: int, changes: int, accounts: int = 4, seed: 
                                    name=f"storm-w{i}") for i in range(workers)]
         for process in processes:
             process.start()
+        killer = SessionKiller(url, kill_every) if kill_every else None
         try:
             barrier.wait(timeout=300)  # every worker is ready: the clock starts now
             started = time.perf_counter()
-            tallies, lost = _collect(processes, results)
+            with killer or nullcontext():
+                tallies, lost = _collect(processes, results)
             wall = time.perf_counter() - started
         except BaseException:
             for process in processes:
@@ -665,6 +761,8 @@ def run_storm(url: str, *, workers: int, changes: int, accounts: int = 4, seed: 
                     for action, n in t.changed.items() if n}
         if setup_changes:
             expected[(f"{tag}.setup", "service-subscribe")] = setup_changes
+        maybe = {(f"{tag}.w{i}", action): n for i, t in tallies.items()
+                   for action, n in t.unknown.items() if n}
         violations = list(check.run(db))
     finally:
         db.dispose()
@@ -672,8 +770,10 @@ def run_storm(url: str, *, workers: int, changes: int, accounts: int = 4, seed: 
     return StormReport(
         config=config, backend=db.backend, tally=tally, setup_changes=setup_changes,
         audit_records=after - before, audit_by_cell=found, expected_by_cell=expected,
-        mismatches=_mismatches(expected, found, changes_done + setup_changes, after - before),
-        violations=violations, wall_seconds=wall, violations_before=violations_before)
+        mismatches=_mismatches(expected, found, changes_done + setup_changes, after - before,
+                               maybe),
+        violations=violations, wall_seconds=wall, violations_before=violations_before,
+        kills=killer.kills if killer else 0)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -701,13 +801,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--skip", action="append", default=[], choices=list(KINDS),
                         metavar="KIND", help=f"leave out a kind of operation (repeatable): "
                                              f"{', '.join(KINDS)}")
+    parser.add_argument("--kill-every", type=float, default=None, metavar="SECONDS",
+                        help="PostgreSQL: end every session of the tool this often "
+                             "(pg_terminate_backend), as a DBA or a failover would")
     args = parser.parse_args(argv)
     if args.workers < 1 or args.changes < 0 or args.accounts < 1:
         parser.error("--workers and --accounts must be at least 1, --changes at least 0")
     report = run_storm(args.db, workers=args.workers, changes=args.changes,
                        accounts=args.accounts, seed=args.seed, cli_share=args.cli_share,
                        dry_share=args.dry_share, multi_accounts=args.multi_accounts,
-                       kinds=args.only or None, skip=args.skip)
+                       kinds=args.only or None, skip=args.skip, kill_every=args.kill_every)
     for line in report.lines():
         print(line)
     return 0 if report.ok else 1
