@@ -91,14 +91,36 @@ def validate_operator(raw: str) -> str:
     return raw
 
 
+# The forms the tool itself prints (Japanese tables) and spreadsheets show (Excel's and
+# Calc's Japanese date format), read back as they are: 2022年09月12日, 2022年9月12日 16:43,
+# 2022/09/12, 2022/9/12 16:43:05 (full-width digits too: the text is NFKC-folded first).
+_PRINTED_TIME = re.compile(
+    r"(?P<y>\d{4})(?:年(?P<m>\d{1,2})月(?P<d>\d{1,2})日|/(?P<m2>\d{1,2})/(?P<d2>\d{1,2}))"
+    r"(?:[ T]?(?P<H>\d{1,2}):(?P<M>\d{2})(?::(?P<S>\d{2}))?)?")
+
+
+def _iso(text: str) -> str:
+    """``text`` in ISO 8601 when it is one of the printed forms; otherwise unchanged."""
+    found = _PRINTED_TIME.fullmatch(text)
+    if found is None:
+        return text.replace("Z", "+00:00") if text.endswith("Z") else text
+    parts = found.groupdict()
+    month, day = parts["m"] or parts["m2"], parts["d"] or parts["d2"]
+    iso = f"{parts['y']}-{int(month):02d}-{int(day):02d}"
+    if parts["H"] is not None:
+        iso += f"T{int(parts['H']):02d}:{parts['M']}:{parts['S'] or '00'}"
+    return iso
+
+
 def parse_time(raw: str, tz: tzinfo, *, now: datetime | None = None,
                allow_future: bool = True) -> datetime:
     """An operator-given time: ISO 8601 date or date-time, ``T`` or a space between, with
-    an optional offset or ``Z``.  Without an offset it is read in ``tz``.  Returns UTC."""
-    text = raw.strip()
+    an optional offset or ``Z``; or a date as the tool prints it (``2022年09月12日``,
+    ``2022年09月12日 16:43``, ``2022/09/12``).  Without an offset it is read in ``tz``.
+    Returns UTC."""
+    text = unicodedata.normalize("NFKC", raw).strip()
     try:
-        parsed = datetime.fromisoformat(text.replace("Z", "+00:00") if text.endswith("Z")
-                                        else text)
+        parsed = datetime.fromisoformat(_iso(text))
     except ValueError:
         raise InvalidTime("format", value=raw) from None
     if parsed.tzinfo is None:

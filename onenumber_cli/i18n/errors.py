@@ -100,8 +100,9 @@ ERRORS: dict[tuple[str, str | None], tuple[Message, Message]] = {
     ),
     ("invalid_time", "format"): (
         N_("'{value}' is not a valid time."),
-        N_("Use ISO 8601, e.g. 2022-09-12 or 2022-09-12T16:43 (read in --tz unless an offset is "
-           "given)."),
+        N_("Use ISO 8601 (2022-09-12, 2022-09-12T16:43, 2022-09-12T16:43+09:00) or a form the "
+           "tool prints: 2022年09月12日, 2022年09月12日 16:43, 2022/09/12 (read in --tz unless an "
+           "offset is given)."),
     ),
     ("invalid_time", "future"): (
         N_("'{value}' is in the future."),

@@ -355,3 +355,19 @@ def test_demo_refuses_a_database_with_other_accounts_and_is_removable(cli: Invok
     assert cli("check").exit_code == 0
     again = cli("demo", "--remove", "-o", "json")
     assert again.exit_code == 0 and as_json(again.stdout)["changed"] is False  # type: ignore
+
+
+def test_a_date_copied_from_a_japanese_table_can_be_typed_back(demo_cli: Invoke) -> None:
+    table = demo_cli("history", "demo-multi", "--lang", "ja")
+    assert "2022年09月12日 16:43" in table.stdout
+    since = demo_cli("history", "demo-multi", "--since", "2022年09月12日 16:43", "-o", "json")
+    assert since.exit_code == 0, since.stderr
+    assert {e["at"] for e in json.loads(since.stdout)} == {"2022-09-12T16:43:00+09:00"}
+    day = demo_cli("history", "demo-multi", "--since", "2022年09月12日", "-o", "json")
+    slashes = demo_cli("history", "demo-multi", "--since", "2022/09/12", "-o", "json")
+    assert day.exit_code == slashes.exit_code == 0
+    assert as_json(slashes.stdout) == as_json(day.stdout)
+    assert len(json.loads(day.stdout)) == 2  # AW7 at 14:17 and BMW at 16:43 that day
+    bad = demo_cli("history", "demo-multi", "--since", "12.09.2022", "--lang", "ja")
+    assert bad.exit_code == 2
+    assert "2022年09月12日 16:43" in bad.stderr and "ISO 8601" in bad.stderr

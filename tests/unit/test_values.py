@@ -81,7 +81,34 @@ def test_times_without_offset_are_read_in_the_given_zone(raw: str, expected: dat
     assert parse_time(raw, TOKYO) == expected
 
 
-@pytest.mark.parametrize("raw", ["yesterday", "2022-13-01", "12/09/2022", ""])
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("2022年09月12日", datetime(2022, 9, 11, 15, 0, tzinfo=UTC)),
+        ("2022年9月12日", datetime(2022, 9, 11, 15, 0, tzinfo=UTC)),
+        ("2022年09月12日 16:43", datetime(2022, 9, 12, 7, 43, tzinfo=UTC)),
+        ("２０２２年０９月１２日　１６：４３", datetime(2022, 9, 12, 7, 43, tzinfo=UTC)),
+        ("2022/09/12", datetime(2022, 9, 11, 15, 0, tzinfo=UTC)),
+        ("2022/9/12 16:43:05", datetime(2022, 9, 12, 7, 43, 5, tzinfo=UTC)),
+        (" 2022/09/12 ", datetime(2022, 9, 11, 15, 0, tzinfo=UTC)),
+    ],
+)
+def test_times_as_the_tool_and_a_japanese_spreadsheet_print_them_are_read_back(
+        raw: str, expected: datetime) -> None:
+    assert parse_time(raw, TOKYO) == expected
+
+
+def test_a_printed_japanese_date_is_read_back_as_the_table_shows_it() -> None:
+    """What a Japanese table prints (format_date) parses to the same minute."""
+    at = datetime(2021, 7, 20, 3, 4, tzinfo=UTC)
+    local = at.astimezone(TOKYO)
+    printed = f"{local.year:04d}年{local.month:02d}月{local.day:02d}日 {local:%H:%M}"
+    assert parse_time(printed, TOKYO) == at
+
+
+@pytest.mark.parametrize("raw", ["yesterday", "2022-13-01", "12/09/2022", "", "2022年13月01日",
+                                 "2022/02/30", "2022年09月12日 25:00", "2022/09/12/01",
+                                 "2022年09月", "2022/09/12 16"])
 def test_bad_times_are_refused(raw: str) -> None:
     with pytest.raises(InvalidTime):
         parse_time(raw, TOKYO)
