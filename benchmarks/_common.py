@@ -8,6 +8,7 @@ import statistics
 import subprocess
 import sys
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
 
 BIN = Path(sys.executable).parent
@@ -64,3 +65,49 @@ def report(rows: list[tuple[str, str]]) -> None:
     width = max(len(label) for label, _ in rows)
     for label, value in rows:
         print(f"{label:<{width}}  {value}")
+
+
+@dataclass
+class Runs:
+    """Wall and CPU seconds (and peak RSS) of the runs of one command."""
+
+    wall: list[float] = field(default_factory=list)
+    cpu: list[float] = field(default_factory=list)
+    rss_mb: float = 0.0
+    ok_exits: tuple[int, ...] = (0,)
+
+    def add(self, args: list[str], env: dict[str, str], stdin: Path | None = None) -> None:
+        started = time.perf_counter()
+        with open(stdin or os.devnull, "rb") as source:
+            process = subprocess.Popen(args, env=env, stdin=source, stdout=subprocess.DEVNULL)
+            _, status, usage = os.wait4(process.pid, 0)
+        self.wall.append(time.perf_counter() - started)
+        if os.waitstatus_to_exitcode(status) not in self.ok_exits:
+            raise SystemExit(f"{args} failed: exit {os.waitstatus_to_exitcode(status)}")
+        self.cpu.append(usage.ru_utime + usage.ru_stime)
+        self.rss_mb = max(self.rss_mb, usage.ru_maxrss / 1024)  # Linux reports KiB
+
+    @property
+    def median_wall(self) -> float:
+        return statistics.median(self.wall)
+
+    @property
+    def median_cpu(self) -> float:
+        return statistics.median(self.cpu)
+
+
+Command = tuple[list[str], dict[str, str]]
+
+
+def in_turns(commands: dict[str, Command], repeat: int, warm_up: bool = True,
+             stdin: dict[str, Path] | None = None) -> dict[str, Runs]:
+    """Each command ``repeat`` times, the commands taking turns (after one warm-up run
+    each), so that a busy spell of the machine hits all of them alike."""
+    runs = {name: Runs() for name in commands}
+    if warm_up:
+        for name, (args, env) in commands.items():
+            Runs().add(args, env, (stdin or {}).get(name))
+    for _ in range(repeat):
+        for name, (args, env) in commands.items():
+            runs[name].add(args, env, (stdin or {}).get(name))
+    return runs

@@ -24,16 +24,11 @@ A PostgreSQL URL may choose a schema with ``?options=-csearch_path%3DNAME``.
 from __future__ import annotations
 
 import argparse
-import os
-import statistics
-import subprocess
 import sys
-import time
-from dataclasses import dataclass, field
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import ONENUMBER, bench_env, report
+from _common import ONENUMBER, bench_env, in_turns, report
 from generate import RARE_TYPE, account_id, imei
 
 OUT = Path(__file__).resolve().parent / "out"
@@ -69,47 +64,6 @@ else:
 for account, id_, slot, name, kind, imei_, at in rows:
     out.writerow([account, id_, slot, name, kind, imei_ or "", when(at)])
 '''
-
-
-@dataclass
-class Runs:
-    """Wall and CPU seconds (and peak RSS) of the runs of one command."""
-
-    wall: list[float] = field(default_factory=list)
-    cpu: list[float] = field(default_factory=list)
-    rss_mb: float = 0.0
-
-    def add(self, args: list[str], env: dict[str, str]) -> None:
-        started = time.perf_counter()
-        process = subprocess.Popen(args, env=env, stdout=subprocess.DEVNULL)
-        _, status, usage = os.wait4(process.pid, 0)
-        self.wall.append(time.perf_counter() - started)
-        if os.waitstatus_to_exitcode(status) != 0:
-            raise SystemExit(f"{args} failed")
-        self.cpu.append(usage.ru_utime + usage.ru_stime)
-        self.rss_mb = max(self.rss_mb, usage.ru_maxrss / 1024)  # Linux reports KiB
-
-    @property
-    def median_wall(self) -> float:
-        return statistics.median(self.wall)
-
-    @property
-    def median_cpu(self) -> float:
-        return statistics.median(self.cpu)
-
-
-def in_turns(commands: dict[str, tuple[list[str], dict[str, str]]], repeat: int,
-             warm_up: bool = True) -> dict[str, Runs]:
-    """Each command ``repeat`` times, the commands taking turns (after one warm-up run
-    each), so that a busy spell of the machine hits all of them alike."""
-    runs = {name: Runs() for name in commands}
-    if warm_up:
-        for args, env in commands.values():
-            Runs().add(args, env)
-    for _ in range(repeat):
-        for name, (args, env) in commands.items():
-            runs[name].add(args, env)
-    return runs
 
 
 def count(url: str) -> int:

@@ -167,6 +167,7 @@ def _devices(ctx: _click.Context, incomplete: str) -> list[CompletionItem]:
 # Values by parameter name; parameters not listed complete as Click has them (choices).
 COMPLETERS: dict[str, Completer] = {
     "account": _accounts,
+    "accounts": _accounts,  # status, devices list, history: several (or -)
     "device": _devices,
     "output": _fixed("table", "json", "jsonl", "csv", "tsv"),
     "lang": _fixed("ja", "en"),

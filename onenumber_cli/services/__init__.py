@@ -14,12 +14,15 @@ account, "Apple Watch SE")`` is the ``REGISTER`` entry called.
 from typing import TYPE_CHECKING, Any
 
 from onenumber_cli.services.reads import (
+    each_account,
     get_status,
     history,
+    history_reader,
     list_accounts,
     list_audit,
     list_devices,
     show_device,
+    status_in,
 )
 from onenumber_cli.services.records import (
     AccountSummary,
@@ -84,8 +87,8 @@ __all__ = [
     "ACTIONS", "OPTION_CANCEL", "OPTION_SUBSCRIBE", "REGISTER", "RENAME", "SERVICE_CANCEL",
     "SERVICE_SUBSCRIBE", "UNREGISTER", "AccountSummary", "ActionSpec", "Actor", "AuditEntry",
     "Change", "ChangeResult", "Contract", "Device", "Done", "Field", "HistoryEntry", "Record",
-    "get_status", "history", "in_transaction",
+    "each_account", "get_status", "history", "history_reader", "in_transaction",
     "list_accounts", "list_audit", "list_devices", "option_cancel", "option_subscribe",
     "perform", "register_device", "rename_device", "service_cancel", "service_subscribe",
-    "show_device", "unregister_device", "utcnow",
+    "show_device", "status_in", "unregister_device", "utcnow",
 ]

@@ -5,9 +5,11 @@ a change transaction loads it (:class:`~onenumber_cli.storage.unit.Tx`), so what
 
 from __future__ import annotations
 
-from collections.abc import Generator, Iterator
+from collections.abc import Callable, Generator, Iterable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
+from itertools import islice
+from typing import TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.engine import Connection
@@ -21,7 +23,7 @@ from onenumber_cli.domain.values import (
     similar_accounts,
     validate_account,
 )
-from onenumber_cli.errors import AccountNotFound, AmbiguousDevice, DeviceNotFound
+from onenumber_cli.errors import AccountNotFound, AmbiguousDevice, DeviceNotFound, InvalidAccount
 from onenumber_cli.services.records import (
     AccountSummary,
     AuditEntry,
@@ -33,6 +35,8 @@ from onenumber_cli.storage import queries
 from onenumber_cli.storage.engine import Database
 from onenumber_cli.storage.models import contracts
 from onenumber_cli.storage.unit import Account, DeviceRow, Tx, could_be_device_id
+
+T = TypeVar("T")
 
 
 def not_found(connection: Connection, account: str) -> AccountNotFound:
@@ -65,8 +69,37 @@ def reading(db: Database, account: str) -> Iterator[tuple[Tx, Account]]:
 
 
 def get_status(db: Database, account: str) -> Contract:
-    with reading(db, account) as (_tx, found):
-        return Contract.of(found.contract, found.registered)
+    validate_account(account)
+    with db.connected() as connection:
+        return status_in(connection, account)
+
+
+def status_in(connection: Connection, account: str) -> Contract:
+    """An account's contract and devices, read on ``connection``."""
+    validate_account(account)
+    found = Tx(connection, lock=False).account(account)
+    if found is None:
+        raise not_found(connection, account)
+    return Contract.of(found.contract, found.registered)
+
+
+def each_account(db: Database, accounts: Iterable[str],
+                 read: Callable[[Connection, str], T], *, chunk: int = 500
+                 ) -> Iterator[tuple[str, T | AccountNotFound | InvalidAccount]]:
+    """``read`` of every account of ``accounts``, in the order given (an iterable that
+    may be a million lines of stdin: it is consumed ``chunk`` accounts at a time, so
+    memory stays flat).  A missing or malformed account yields its error in place of a
+    result and the others go on.  One read transaction per chunk: a transaction per
+    account would cost as much as the read itself; none is held while more input is
+    awaited."""
+    pending = iter(accounts)
+    while chunk_of := list(islice(pending, chunk)):
+        with db.connected() as connection:
+            for account in chunk_of:
+                try:
+                    yield account, read(connection, account)
+                except (AccountNotFound, InvalidAccount) as error:
+                    yield account, error
 
 
 def list_devices(db: Database, account: str) -> list[Device]:
@@ -105,17 +138,35 @@ def show_device(db: Database, account: str, device: str) -> Device:
 
 def history(db: Database, account: str, *, since: datetime | None = None,
             until: datetime | None = None, kind: str | None = None,
-            limit: int | None = None) -> list[HistoryEntry]:
+            limit: int | None = None,
+            read: Callable[[Connection, str], list[HistoryEntry]] | None = None
+            ) -> list[HistoryEntry]:
+    """An account's history, newest first, filtered so (or by ``read``, a
+    :func:`history_reader`'s)."""
     validate_account(account)
+    read = read or history_reader(since=since, until=until, kind=kind, limit=limit)
+    with db.connected() as connection:
+        return read(connection, account)
+
+
+def history_reader(*, since: datetime | None = None, until: datetime | None = None,
+                   kind: str | None = None, limit: int | None = None
+                   ) -> Callable[[Connection, str], list[HistoryEntry]]:
+    """The history of an account, newest first, filtered so (``limit`` events at most),
+    as a read on a connection (for :func:`each_account`)."""
     if kind is not None:
         kind = Event(kind).value
-    with db.connected() as connection:
+
+    def read(connection: Connection, account: str) -> list[HistoryEntry]:
+        validate_account(account)
         if connection.scalar(select(contracts.c.account)
                              .where(contracts.c.account == account)) is None:
             raise not_found(connection, account)
         rows = connection.execute(queries.history_query(account, since=since, until=until,
                                                         kind=kind, limit=limit))
         return [HistoryEntry(r.event, r.at, r.device_id, r.name, r.type, r.imei) for r in rows]
+
+    return read
 
 
 def list_accounts(db: Database, *, plan: str | None = None, status: str | None = None,

@@ -129,7 +129,7 @@ def test_typers_words_answer_in_the_current_language() -> None:
       "のいずれでもありません。"),
      (["status", "--bogus"], "エラー: そのようなオプションはありません: --bogus"),
      (["devices", "lst"], "エラー: コマンド 'lst' はありません。'list' のことですか？"),
-     (["status", "a", "b"], "エラー: 余分な引数があります（b）"),
+     (["devices", "show", "a", "b", "c"], "エラー: 余分な引数があります（c）"),
      (["status", "--output"], "エラー: オプション '--output' には値が必要です。")],
 )
 def test_clicks_errors_speak_japanese(args: list[str], expected: str) -> None:

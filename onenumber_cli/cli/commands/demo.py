@@ -53,4 +53,4 @@ def demo(
     accounts = ", ".join(demo_data.ACCOUNTS)
     run.out.message(t("Demo customers loaded: {accounts}.", accounts=accounts) if loaded
                     else t("Demo customers already present: {accounts}.", accounts=accounts))
-    status(ctx, demo_data.MULTI)
+    status(ctx, [demo_data.MULTI])

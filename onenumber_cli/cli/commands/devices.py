@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from onenumber_cli.cli.commands import many
 from onenumber_cli.cli.commands.common import (
     MAX_LIMIT,
     Account,
@@ -33,7 +34,7 @@ from onenumber_cli.domain.values import Plan, Status
 
 if TYPE_CHECKING:
     from onenumber_cli import search as search_core
-    from onenumber_cli.services import ChangeResult
+    from onenumber_cli.services import ChangeResult, Contract
 else:  # loaded when the command runs: help and completion never import SQLAlchemy
     search_core = lazy_import("onenumber_cli.search")
 
@@ -41,17 +42,31 @@ app = typer.Typer(cls=LocalizedGroup, help="Accessory devices of an account.", n
 
 
 @app.command("list", cls=LocalizedCommand)
-def list_(ctx: typer.Context, account: Account) -> None:
+def list_(ctx: typer.Context, accounts: many.Accounts) -> None:
     """List the registered devices, by slot.
+
+    Several accounts, or - (one a line on stdin), answer in one call: each device with
+    its account.
 
     Example: onenumber devices list demo-multi -o json
     """
     run = current(ctx)
-    devices = services.list_devices(run.database(), account)
-    if run.settings.machine:
-        run.out.records((d.to_dict() for d in devices), DEVICE_COLUMNS)
-    else:
-        show_devices(run.out, devices)
+    account = many.single(accounts)
+    if account is not None:
+        devices = services.list_devices(run.database(), account)
+        if run.settings.machine:
+            run.out.records((d.to_dict() for d in devices), DEVICE_COLUMNS)
+        else:
+            show_devices(run.out, devices)
+        return
+
+    def block(account: str, view: Contract) -> None:
+        many.heading(run, account)
+        show_devices(run.out, view.devices)
+
+    many.stream(run, accounts, services.status_in,
+                records=lambda account, view: many.with_account(account, view.devices),
+                columns=(many.ACCOUNT_COLUMN, *DEVICE_COLUMNS), block=block)
 
 
 @app.command("search", cls=LocalizedCommand)
