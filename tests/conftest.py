@@ -10,11 +10,15 @@ from __future__ import annotations
 import logging
 import os
 import shutil
+import time
 from collections.abc import Iterator
 from functools import partial
 from pathlib import Path
+from typing import Any
 
 import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.exc import ProgrammingError
 
 from onenumber_cli.i18n import set_language
 from onenumber_cli.services import Actor
@@ -76,8 +80,6 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="session")
 def postgres_migrated() -> str:
     assert POSTGRES_URL is not None
-    from sqlalchemy import text
-
     db = Database(parse_url(POSTGRES_URL))
     with db.engine.begin() as conn:  # start from nothing: migrations run for real
         conn.execute(text(f"DROP TABLE IF EXISTS {', '.join(TABLES)}, onenumber_schema, "
@@ -90,8 +92,6 @@ def postgres_migrated() -> str:
 def _reset_postgres(url: str) -> None:
     """Empty the shared test database and put its version row back at head (some tests
     change it to provoke schema errors)."""
-    from sqlalchemy import text
-
     db = Database(parse_url(url))
     with db.engine.begin() as conn:
         conn.execute(text(f"TRUNCATE {', '.join(TABLES)} RESTART IDENTITY CASCADE"))
@@ -131,3 +131,35 @@ def db(db_url: str) -> Iterator[Database]:
 @pytest.fixture
 def actor() -> Actor:
     return Actor(operator="tester")
+
+
+def new_postgres_database(suffix: str) -> Iterator[str]:
+    """A new, empty PostgreSQL database named after the test database (``<database>_copy``...),
+    dropped afterwards."""
+    assert POSTGRES_URL is not None
+    base = parse_url(POSTGRES_URL)
+    name = f"{base.database}_{suffix}"
+    admin = create_engine(base.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    drop_postgres_database(admin, name)
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield base.set(database=name).render_as_string(hide_password=False)
+    finally:
+        drop_postgres_database(admin, name)
+        admin.dispose()
+
+
+def drop_postgres_database(admin: Any, name: str) -> None:
+    """DROP DATABASE ... WITH (FORCE), again for a few seconds while it is refused for
+    lack of privilege: an autovacuum worker on the freshly copied database (a process
+    CI's role may not terminate) was seen to make it fail in CI; it ends on its own."""
+    for attempt in range(20):
+        try:
+            with admin.connect() as conn:
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            return
+        except ProgrammingError as exc:
+            if getattr(exc.orig, "sqlstate", None) != "42501" or attempt == 19:
+                raise
+            time.sleep(0.5)

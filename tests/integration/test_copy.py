@@ -14,8 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import create_engine, select, text
-from sqlalchemy.exc import ProgrammingError
+from sqlalchemy import select, text
 from typer.testing import CliRunner
 
 from onenumber_cli.cli.app import app
@@ -24,7 +23,7 @@ from onenumber_cli.storage import copy as copying
 from onenumber_cli.storage import schema
 from onenumber_cli.storage.connect import open_database
 from onenumber_cli.storage.engine import Database, parse_url
-from tests.conftest import POSTGRES_URL
+from tests.conftest import POSTGRES_URL, new_postgres_database
 
 ROOT = Path(__file__).resolve().parents[2]
 ONENUMBER = str(Path(sys.executable).with_name("onenumber"))
@@ -37,43 +36,11 @@ def cli(*args: str, stdin: str | None = None) -> tuple[int, str, str]:
     return result.exit_code, result.stdout, result.stderr
 
 
-def _postgres_database(suffix: str) -> Iterator[str]:
-    """A new, empty PostgreSQL database named after the test database (``<database>_copy``...),
-    dropped afterwards."""
-    assert POSTGRES_URL is not None
-    base = parse_url(POSTGRES_URL)
-    name = f"{base.database}_{suffix}"
-    admin = create_engine(base.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    _drop(admin, name)
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield base.set(database=name).render_as_string(hide_password=False)
-    finally:
-        _drop(admin, name)
-        admin.dispose()
-
-
-def _drop(admin: Any, name: str) -> None:
-    """DROP DATABASE ... WITH (FORCE), again for a few seconds while it is refused for
-    lack of privilege: an autovacuum worker on the freshly copied database (a process
-    CI's role may not terminate) was seen to make it fail in CI; it ends on its own."""
-    for attempt in range(20):
-        try:
-            with admin.connect() as conn:
-                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-            return
-        except ProgrammingError as exc:
-            if getattr(exc.orig, "sqlstate", None) != "42501" or attempt == 19:
-                raise
-            time.sleep(0.5)
-
-
 @pytest.fixture
 def empty_postgres() -> Iterator[str]:
     if not POSTGRES_URL:
         pytest.skip("ONENUMBER_TEST_POSTGRES_URL is not set (CI sets it)")
-    yield from _postgres_database("copy")
+    yield from new_postgres_database("copy")
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=needs_postgres)])
@@ -81,7 +48,7 @@ def empty_target(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'target.sqlite'}"  # not there yet: db copy creates it
     else:
-        yield from _postgres_database("copy")
+        yield from new_postgres_database("copy")
 
 
 def _populate(url: str) -> None:

@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 import stat
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import text
 
+from onenumber_cli import check
 from onenumber_cli.errors import DatabaseUnavailable, InvalidArgument, SchemaMismatch
 from onenumber_cli.i18n.errors import render
 from onenumber_cli.storage import revision, schema
 from onenumber_cli.storage.connect import open_database
 from onenumber_cli.storage.engine import Database, masked, parse_url
 from onenumber_cli.storage.models import declare_partial_indexes, metadata
+from tests.conftest import POSTGRES_URL, new_postgres_database
 
 declare_partial_indexes()  # the full schema description, as the migration tooling has it
 
@@ -30,19 +34,16 @@ def test_head_revision_constant_is_the_head_of_the_shipped_scripts() -> None:
     assert tuple(revisions) == revision.KNOWN_REVISIONS
 
 
-def test_models_and_migrations_describe_the_same_schema(db: Database) -> None:
+def schema_differences(db: Database) -> list[Any]:
+    """What the database's schema has that the models do not, and the other way round:
+    Alembic's comparison (tables, columns, types, indexes), then the names of every
+    constraint and index, which it does not compare."""
     from alembic.autogenerate import compare_metadata
     from alembic.migration import MigrationContext
-
-    with db.engine.connect() as conn:
-        diff = compare_metadata(MigrationContext.configure(conn), metadata)
-    assert diff == []
-
-
-def test_constraint_and_index_names_are_the_models_names(db: Database) -> None:
-    """Autogenerate does not compare check constraints or names; this does."""
     from sqlalchemy import inspect
 
+    with db.engine.connect() as conn:
+        diff: list[Any] = list(compare_metadata(MigrationContext.configure(conn), metadata))
     inspector = inspect(db.engine)
     for table in metadata.sorted_tables:
         expected = {str(c.name) for c in table.constraints} | {str(i.name) for i in table.indexes}
@@ -51,7 +52,93 @@ def test_constraint_and_index_names_are_the_models_names(db: Database) -> None:
         found |= {c["name"] for c in inspector.get_foreign_keys(table.name)}
         found |= {i["name"] for i in inspector.get_indexes(table.name)}
         found.add(inspector.get_pk_constraint(table.name)["name"] or f"pk_{table.name}")
-        assert found == expected, table.name
+        if found != expected:
+            diff.append((table.name, sorted(map(str, found - expected)),
+                         sorted(map(str, expected - found))))
+    return diff
+
+
+def test_models_and_migrations_describe_the_same_schema(db: Database) -> None:
+    """Autogenerate does not compare check constraints or names; schema_differences
+    does."""
+    assert schema_differences(db) == []
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.skipif(
+    not POSTGRES_URL, reason="ONENUMBER_TEST_POSTGRES_URL is not set (CI sets it)"))])
+def empty_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A database with no tables at all."""
+    if request.param == "sqlite":
+        path = tmp_path / "revisions.sqlite"
+        path.touch(mode=0o600)
+        yield f"sqlite:///{path}"
+    else:
+        yield from new_postgres_database("revisions")
+
+
+def _fill_at(db: Database) -> None:
+    """Rows as a program of the first revision wrote them (its columns only): a contract,
+    a registered and an unregistered device with their history, an audit record."""
+    sqlite = db.backend == "sqlite"
+    t1, t2 = (("2024-01-01 00:00:00.000000", "2024-02-01 00:00:00.000000") if sqlite
+              else ("2024-01-01 00:00:00+00", "2024-02-01 00:00:00+00"))
+    times = {"t1": t1, "t2": t2}
+    with db.engine.begin() as conn:
+        conn.execute(text("INSERT INTO contracts (account, status, plan, created_at, "
+                          "updated_at) VALUES ('acct-1', 'active', 'one-number+multi', "
+                          ":t1, :t1)"), times)
+        conn.execute(text(
+            "INSERT INTO devices (id, account, slot, name, name_key, type, imei, "
+            "registered_at, unregistered_at) VALUES "
+            "('aaaa0001', 'acct-1', 1, 'ｗａｔｃｈ', 'watch', 'Ａｐｐｌｅ Watch', NULL, :t1, "
+            "NULL), "
+            "('aaaa0002', 'acct-1', NULL, 'Old', 'old', 'BMW', NULL, :t1, :t2)"), times)
+        conn.execute(text(
+            "INSERT INTO history (account, event, at, device_id, name, type, imei) VALUES "
+            "('acct-1', 'register', :t1, 'aaaa0001', 'ｗａｔｃｈ', 'Ａｐｐｌｅ Watch', NULL), "
+            "('acct-1', 'register', :t1, 'aaaa0002', 'Old', 'BMW', NULL), "
+            "('acct-1', 'unregister', :t2, 'aaaa0002', 'Old', 'BMW', NULL)"), times)
+        conn.execute(text("INSERT INTO audit (at, operator, action, account, device_id, "
+                          "batch_id) VALUES (:t2, 'old program', 'unregister', 'acct-1', "
+                          "'aaaa0002', NULL)"), times)
+
+
+@pytest.mark.parametrize("start", [None, *revision.KNOWN_REVISIONS[:-1]])
+def test_a_database_at_every_earlier_revision_upgrades_to_the_models_schema(
+        empty_url: str, start: str | None) -> None:
+    """An empty database, and one at each earlier revision holding rows written before
+    it, end at the models' schema, every row kept (type keys filled in) and ``check``
+    clean.  The migrations import nothing of the package (the next test), so this stays
+    true whatever later changes the live code."""
+    db = Database(parse_url(empty_url))
+    try:
+        if start is not None:
+            schema.upgrade(db, "0001")
+            _fill_at(db)
+            schema.upgrade(db, start)
+        assert schema.upgrade(db).current
+        assert schema_differences(db) == []
+        if start is not None:
+            assert [v.kind for v in check.run(db)] == []
+            with db.engine.connect() as conn:
+                keys = conn.execute(text("SELECT id, type_key FROM devices ORDER BY id")).all()
+            assert [tuple(k) for k in keys] == [("aaaa0001", "apple watch"),
+                                                ("aaaa0002", "bmw")]
+    finally:
+        db.dispose()
+
+
+def test_migrations_import_nothing_of_the_package() -> None:
+    """A migration does forever what it did when it shipped: it carries its types and
+    folding rules itself instead of importing the live ones."""
+    import ast
+
+    folder = Path(__file__).resolve().parents[2] / "onenumber_cli" / "migrations"
+    for path in sorted(folder.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = ([alias.name for alias in node.names] if isinstance(node, ast.Import)
+                     else [node.module or ""] if isinstance(node, ast.ImportFrom) else [])
+            assert not any(n.split(".")[0] == "onenumber_cli" for n in names), path.name
 
 
 def test_a_current_database_passes_the_check(db: Database) -> None:

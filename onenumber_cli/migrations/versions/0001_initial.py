@@ -10,7 +10,14 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-from onenumber_cli.storage.models import BigId, UTCDateTime
+# The column types as this revision creates them, written here rather than imported from
+# the live models: a migration must do forever what it did when it shipped.  (The models'
+# UTCDateTime is a TypeDecorator whose DDL is its impl's, this type.)
+BigId = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
+
+
+def UTCDateTime() -> sa.DateTime:  # named as the models name their type
+    return sa.DateTime(timezone=True)
 
 revision = "0001"
 down_revision = None

@@ -14,10 +14,10 @@ Create Date: 2026-11-25
 
 from __future__ import annotations
 
+import unicodedata
+
 import sqlalchemy as sa
 from alembic import context, op
-
-from onenumber_cli.domain.names import name_key
 
 revision = "0002"
 down_revision = "0001"
@@ -41,6 +41,13 @@ def upgrade() -> None:
     op.create_index("ix_audit_reverts", "audit", ["reverts"])
     # audit --batch and batch revert read one batch's records, newest first
     op.create_index("ix_audit_batch_id_at", "audit", ["batch_id", "at", "seq"])
+
+
+def name_key(name: str) -> str:
+    """The folding this revision stored type keys with (``domain.names.name_key`` as it
+    was when it shipped: NFKC, then case folding), written here so a later change to the
+    live rule cannot change what this migration does."""
+    return unicodedata.normalize("NFKC", unicodedata.normalize("NFC", name)).casefold()
 
 
 def _kinds() -> list[str]:
