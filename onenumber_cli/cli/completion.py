@@ -168,7 +168,7 @@ def _devices(ctx: _click.Context, incomplete: str) -> list[CompletionItem]:
 COMPLETERS: dict[str, Completer] = {
     "account": _accounts,
     "device": _devices,
-    "output": _fixed("table", "json", "jsonl", "csv", "tsv"),
+    "output": _fixed("table", "json", "jsonl", "csv", "tsv", "xlsx"),
     "lang": _fixed("ja", "en"),
     "file": _files,
 }
