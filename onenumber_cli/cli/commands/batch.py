@@ -164,9 +164,10 @@ def apply_(
                          "ignored).")] = None,
     encoding: Annotated[Encoding, typer.Option(
         "--encoding", help="The file's encoding (auto: a byte order mark decides, else "
-                           "UTF-8; Excel's CSV is cp932 or utf-8-sig). A file not in plain "
-                           "UTF-8 is read as a spreadsheet saved it: the ' that "
-                           "--csv-encoding put before a cell is removed.")] = Encoding.AUTO,
+                           "UTF-8; Excel's CSV is cp932 or utf-8-sig). The ' that "
+                           "--csv-encoding put before a cell is removed: from names, ids, "
+                           "IMEIs and accounts always, from types when the file is not in "
+                           "plain UTF-8.")] = Encoding.AUTO,
     allow_reformatted: Annotated[bool, typer.Option(
         "--allow-reformatted", help="Apply new names that look like a spreadsheet re-typed "
                                     "the current ones (0012 -> 12, 1.50 -> 1.5, TRUE, a "
