@@ -106,7 +106,7 @@ def rounds(commands: dict[str, tuple[list[str], Path | None]], count: int
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--accounts", type=int, default=100_000)
+    parser.add_argument("--accounts", type=int, default=100_000)  # ~195,000 devices
     parser.add_argument("--rows", type=int, default=200_000)
     parser.add_argument("--read-rows", type=int, default=100_000)
     parser.add_argument("--rounds", type=int, default=3)
