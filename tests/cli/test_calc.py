@@ -5,7 +5,8 @@ apply --dry-run`` flags exactly the re-typed cells; the rest is applied; ``batch
 revert`` undoes it; the search export is then identical to the first.  On both backends.
 
 Outside CI a missing ``soffice`` skips (``.ci/run`` installs libreoffice-calc-nogui).
-Each run gives soffice a fresh profile directory, so parallel runs do not collide.
+Each test session gives soffice a fresh profile directory of its own (made by the first
+conversion, which takes longest), so parallel runs do not collide.
 """
 
 from __future__ import annotations
@@ -30,6 +31,13 @@ pytestmark = pytest.mark.slow
 # set (76: UTF-8, written without a BOM; 64: Shift_JIS, written as Windows-932: NEC and
 # IBM extension characters such as ① and 髙 come out as cp932 decodes them).
 CSV_FILTERS = {"utf-8": "76", "cp932": "64"}
+
+
+@pytest.fixture(scope="module")
+def profile(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Calc's user profile for this session's conversions (a fresh one: never the
+    user's own, never another run's)."""
+    return tmp_path_factory.mktemp("calc-profile")
 
 
 def soffice() -> str:
@@ -96,13 +104,13 @@ def apply_and_revert(cli: Invoke, path: Path, retyped: set[str], renamed: dict[s
 
 
 def test_an_export_saved_by_calc_as_xlsx_flags_exactly_the_cells_typing_retyped(
-        cli: Invoke, tmp_path: Path) -> None:
+        cli: Invoke, tmp_path: Path, profile: Path) -> None:
     fleet(cli)
     before = search(cli)
     export = tmp_path / "devices.xlsx"
     export.write_bytes(cli("devices", "search", "--account-prefix", "calc-", "-o",
                            "xlsx").stdout_bytes)
-    saved = calc_convert(export, "xlsx", tmp_path / "calc", tmp_path / "profile")
+    saved = calc_convert(export, "xlsx", tmp_path / "calc", profile)
     book = load_workbook(saved)
     sheet = book.worksheets[0]
     header = [cell.value for cell in sheet[1]]
@@ -124,14 +132,14 @@ def test_an_export_saved_by_calc_as_xlsx_flags_exactly_the_cells_typing_retyped(
 
 @pytest.mark.parametrize("encoding", ["utf-8", "cp932"])
 def test_an_export_saved_by_calc_as_csv_refuses_exactly_the_retyped_names(
-        cli: Invoke, tmp_path: Path, encoding: str) -> None:
+        cli: Invoke, tmp_path: Path, profile: Path, encoding: str) -> None:
     fleet(cli)
     before = search(cli)
     export = tmp_path / "devices.xlsx"
     export.write_bytes(cli("devices", "search", "--account-prefix", "calc-", "-o",
                            "xlsx").stdout_bytes)
     target = f"csv:Text - txt - csv (StarCalc):44,34,{CSV_FILTERS[encoding]}"
-    saved = calc_convert(export, target, tmp_path / "calc", tmp_path / "profile")
+    saved = calc_convert(export, target, tmp_path / "calc", profile)
     raw = saved.read_bytes()
     assert not raw.startswith(b"\xef\xbb\xbf")  # Calc's UTF-8 has no BOM
     rows = list(csv.DictReader(io.StringIO(raw.decode(encoding), newline="")))
