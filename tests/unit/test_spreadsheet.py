@@ -15,7 +15,7 @@ from onenumber_cli.cli.output import Output
 from onenumber_cli.cli.settings import Settings
 from onenumber_cli.cli.views import SEARCH_COLUMNS
 from onenumber_cli.errors import NotEncodable
-from onenumber_cli.spreadsheet import neutralise, restore
+from onenumber_cli.spreadsheet import neutralise, restore, retyping
 from tests.excel import excel_save
 
 FORMULA_CHARS = "=+-@\t\r'＝＋－＠"
@@ -134,3 +134,31 @@ def test_a_file_read_as_plain_utf8_keeps_apostrophes_only_where_a_value_may_hold
     layout = batch.Layout("rename", spreadsheet=False)
     (row,) = batch.rows(batch.as_utf8(io.BytesIO(data), read_as), "csv", layout)
     assert row.fields["name"] == "-1" and row.fields["type"] == "'-1"
+
+
+@pytest.mark.parametrize(("old", "new", "how"), [
+    ("0012", "12", "leading_zeros"),
+    ("007", "7", "leading_zeros"),
+    ("1.50", "1.5", "number"),
+    ("12e45678", "1.79769313486232E+308", "exponent"),
+    ("356938035643809", "3.56938E+14", "exponent"),
+    ("true", "TRUE", "boolean"),
+    ("yes", "TRUE", "boolean"),
+    ("no", "FALSE", "boolean"),
+    ("3-4", "2026-03-04", "date"),
+    ("3-4", "4-Mar", "date"),
+    ("3-4", "Mar-04", "date"),
+    ("3-4", "3/4/2026", "date"),
+    ("11-2", "2026年11月2日", "date"),
+])
+def test_values_a_spreadsheet_retyped_are_recognised(old: str, new: str, how: str) -> None:
+    assert retyping(old, new) == how
+
+
+@pytest.mark.parametrize(("old", "new"), [
+    ("0012", "0013"), ("0012", "0012"), ("12", "13"), ("1.50", "1.51"), ("BMW", "12"),
+    ("true", "FALSE"), ("yes", "no"), ("TRUE", "true"), ("愛車", "TRUE"),
+    ("2024-01-05", "2024-01-06"), ("3-4", "2026-03-05"), ("Watch-1", "Watch-2"),
+])
+def test_ordinary_renames_are_not_taken_for_retyping(old: str, new: str) -> None:
+    assert retyping(old, new) is None
