@@ -50,12 +50,15 @@ def soffice() -> str:
     return found
 
 
-def calc_convert(source: Path, target: str, out: Path, profile: Path) -> Path:
-    """``source`` opened by Calc and saved as ``target`` (a --convert-to argument) in
-    ``out``; returns the saved file."""
+def calc_convert(source: Path, target: str, out: Path, profile: Path, *,
+                 infilter: str | None = None) -> Path:
+    """``source`` opened by Calc (with ``infilter``: as the CSV import dialog's options
+    say) and saved as ``target`` (a --convert-to argument) in ``out``; returns the saved
+    file."""
+    opened = [f"--infilter={infilter}"] if infilter else []
     subprocess.run([soffice(), f"-env:UserInstallation={profile.as_uri()}", "--headless",
-                    "--norestore", "--convert-to", target, "--outdir", str(out), str(source)],
-                   check=True, capture_output=True, timeout=300)
+                    "--norestore", *opened, "--convert-to", target, "--outdir", str(out),
+                    str(source)], check=True, capture_output=True, timeout=300)
     saved = out / (source.stem + "." + target.split(":")[0])
     assert saved.exists(), f"Calc wrote nothing for {target}"
     return saved
@@ -159,3 +162,45 @@ def test_an_export_saved_by_calc_as_csv_refuses_exactly_the_retyped_names(
     flags = ("--encoding", "cp932") if encoding == "cp932" else ()
     apply_and_revert(cli, edited, {"0012", "1.50"}, {"通勤用": "通勤用2"}, "value_retyped",
                      before, flags)
+
+
+UTF8_CSV = "csv:Text - txt - csv (StarCalc):44,34,76"
+
+
+def test_a_marked_csv_export_opened_and_saved_by_calc_changes_nothing(
+        cli: Invoke, tmp_path: Path, profile: Path) -> None:
+    """The issue's first broken path: ``--csv-encoding utf-8-sig`` out, Calc saves UTF-8
+    without a BOM and keeps the ' it shows in the cell; every marked name then failed
+    with invalid_name (the apostrophe at position 1)."""
+    fleet(cli)
+    before = search(cli)
+    export = tmp_path / "devices.csv"
+    export.write_bytes(cli("--csv-encoding", "utf-8-sig", "devices", "search",
+                           "--account-prefix", "calc-", "-o", "csv").stdout_bytes)
+    saved = calc_convert(export, UTF8_CSV, tmp_path / "calc", profile, infilter="CSV:44,34,76")
+    raw = saved.read_bytes()
+    assert not raw.startswith(b"\xef\xbb\xbf") and b",'0012," in raw  # as Calc saves it
+    result = cli("batch", "apply", str(saved), "--action", "rename", "-o", "jsonl")
+    assert result.exit_code == 0, result.stdout
+    assert not any(r["changed"] for r in outcomes(result.stdout))
+    assert search(cli) == before
+
+
+def test_a_plain_csv_export_calc_retyped_is_refused_row_by_row(
+        cli: Invoke, tmp_path: Path, profile: Path) -> None:
+    """The issue's second broken path: plain ``-o csv`` opened in Calc turns 0012 into 12
+    and 1.50 into 1.5, which batch apply took for ordinary renames."""
+    fleet(cli)
+    before = search(cli)
+    export = tmp_path / "devices.csv"
+    export.write_bytes(cli("devices", "search", "--account-prefix", "calc-", "-o",
+                           "csv").stdout_bytes)
+    saved = calc_convert(export, UTF8_CSV, tmp_path / "calc", profile, infilter="CSV:44,34,76")
+    names = {row["name"] for row in csv.DictReader(io.StringIO(saved.read_text("utf-8")))}
+    assert {"12", "1.5"} <= names  # what Calc made of 0012 and 1.50
+    result = cli("batch", "apply", str(saved), "--action", "rename", "-o", "jsonl")
+    assert result.exit_code == 1
+    refused = sorted((r["error"]["code"], r["error"]["message"].split("'")[1])
+                     for r in outcomes(result.stdout) if not r["ok"])
+    assert refused == [("value_retyped", "1.5"), ("value_retyped", "12")]
+    assert search(cli) == before
