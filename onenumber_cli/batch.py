@@ -45,7 +45,7 @@ from onenumber_cli.errors import (
     OneNumberError,
 )
 from onenumber_cli.frozen import frozen
-from onenumber_cli.spreadsheet import restore
+from onenumber_cli.spreadsheet import NEVER_QUOTED, restore
 from onenumber_cli.storage.engine import Database
 from onenumber_cli.storage.unit import Tx
 
@@ -60,6 +60,8 @@ ENCODINGS = ("auto", "utf-8", "utf-8-sig", "cp932", "utf-16")
 _BOMS = ((b"\xef\xbb\xbf", "utf-8-sig"), (b"\xff\xfe", "utf-16"), (b"\xfe\xff", "utf-16"))
 CHUNK_ROWS = 500  # rows whose accounts a one-transaction run locks and loads at once
 MAX_LINE_BYTES = 64 * 1024  # a row is a few hundred bytes; a longer line is not a row
+# A full sheet (1,048,576 rows) of a search export is about 45 MB: a larger zip is not one
+MAX_WORKBOOK_BYTES = 256 * 1024 * 1024
 _SPOOL_CHUNK = 1 << 20
 _TRUE = {"true", "1", "yes", "y", "on"}
 _FALSE = {"false", "0", "no", "n", "off", ""}
@@ -145,11 +147,21 @@ def open_source(path: str) -> IO[bytes]:
 
 def _spool(chunks: Iterator[bytes]) -> IO[bytes]:
     """``chunks`` in a temporary file, refusing a line over :data:`MAX_LINE_BYTES` as it
-    comes (so an endless stream without newlines is refused, not stored)."""
+    comes (so an endless stream without newlines is refused, not stored).  A workbook
+    (a zip: binary, without lines) is stored up to :data:`MAX_WORKBOOK_BYTES` instead."""
     spool = tempfile.TemporaryFile()  # noqa: SIM115 - the caller closes it
     line, open_bytes = 1, 0  # the line being written, and its bytes so far
+    stored, zipped = 0, None
     try:
         for chunk in chunks:
+            if zipped is None:
+                zipped = chunk.startswith(b"PK\x03\x04")
+            if zipped:
+                stored += len(chunk)
+                if stored > MAX_WORKBOOK_BYTES:
+                    raise InvalidBatch("xlsx", detail=f"larger than {MAX_WORKBOOK_BYTES} bytes")
+                spool.write(chunk)
+                continue
             newlines = chunk.count(b"\n")
             if newlines:
                 line += newlines
@@ -184,6 +196,13 @@ def file_encoding(stream: IO[bytes], encoding: str = "auto") -> str:
     if encoding not in ENCODINGS:
         raise InvalidArgument("encoding", value=encoding, choices=", ".join(ENCODINGS))
     return (_marked(stream) or "utf-8") if encoding == "auto" else encoding
+
+
+def is_workbook(stream: IO[bytes]) -> bool:
+    """Whether the batch file is an xlsx workbook (by its content, whatever its name)."""
+    from onenumber_cli import workbook
+
+    return workbook.is_workbook(stream)
 
 
 def from_spreadsheet(encoding: str) -> bool:
@@ -306,6 +325,10 @@ def rows(stream: IO[bytes], fmt: str, layout: Layout = AS_WRITTEN) -> Iterator[R
     """The data rows; raises :class:`InvalidBatch` (with the line) on a structural error."""
     if fmt == "jsonl":
         yield from _jsonl_rows(stream, layout)
+    elif fmt == "xlsx":  # a workbook: onenumber_cli.workbook
+        from onenumber_cli import workbook
+
+        yield from workbook.rows(stream, layout)
     else:
         yield from _csv_rows(stream, layout)
 
@@ -397,6 +420,7 @@ def _csv_rows(stream: IO[bytes], layout: Layout) -> Iterator[Row]:
         missing = [c for c in layout.required if c not in columns]
         if missing:
             raise InvalidBatch("header", line=1, known=", ".join(layout.known))
+        marked = [i for i, column in enumerate(columns) if column in NEVER_QUOTED]
         number = 0
         for cells in reader:
             if not any(cell.strip() for cell in cells):
@@ -406,6 +430,9 @@ def _csv_rows(stream: IO[bytes], layout: Layout) -> Iterator[Row]:
                                    expected=len(columns))
             if layout.spreadsheet:
                 cells = [restore(cell) for cell in cells]
+            elif marked:  # a spreadsheet's mark, whatever the file's encoding
+                for index in marked:
+                    cells[index] = restore(cells[index])
             number += 1
             yield Row(number, position["line"],
                       layout.fields(dict(zip(columns, cells, strict=True))))
@@ -426,6 +453,8 @@ def _text(row: Row, name: str) -> str | None:
     if value is None:
         return None
     if type(value) is not str:  # exactly str, the common case: no more checks
+        if hasattr(value, "error"):  # a workbook's cell a spreadsheet re-typed
+            raise value.error()
         if isinstance(value, bool) or not isinstance(value, str | int):
             raise InvalidArgument("batch_value", field=name, value=value)
         value = str(value)
@@ -458,9 +487,13 @@ def _param(row: Row, field: services.Field, action: str, tz: tzinfo) -> Any:
     return value
 
 
-def operation(row: Row, actor: services.Actor, tz: tzinfo) -> services.Change:
+def operation(row: Row, actor: services.Actor, tz: tzinfo, *,
+              allow_reformatted: bool = False) -> services.Change:
     """The change one row asks for (an entry of the action table, bound to the row's
-    fields); raises a row error for a malformed row."""
+    fields); raises a row error for a malformed row.  A rename is refused with
+    ``value_retyped`` when its new name looks like a spreadsheet's re-typing of the
+    device's current name (decided in the change, under the account's lock), unless
+    ``allow_reformatted``."""
     action, account = _text(row, "action"), _text(row, "account")
     spec = services.ACTIONS.get(action or "")
     if spec is None:
@@ -469,7 +502,15 @@ def operation(row: Row, actor: services.Actor, tz: tzinfo) -> services.Change:
     if account is None:
         raise InvalidArgument("batch_field", field="account", action=action)
     params = {field.param: _param(row, field, spec.action, tz) for field in spec.fields}
+    if spec.action == "rename" and not allow_reformatted:
+        params["refuse_retyped"] = True
     return spec.bind_fields(actor, account, params)
+
+
+def reformatted_allowed(row: Row, actor: services.Actor, tz: tzinfo) -> services.Change:
+    """:func:`operation` for ``--allow-reformatted``: values that look re-typed by a
+    spreadsheet are applied as they are."""
+    return operation(row, actor, tz, allow_reformatted=True)
 
 
 def _success(row: Row, result: services.ChangeResult) -> RowResult:

@@ -101,7 +101,7 @@ class InvalidBatch(InvalidInput):
 
 class NotEncodable(InvalidInput):
     """A value of csv/tsv output that the chosen ``--csv-encoding`` cannot hold (cp932
-    lacks most of Unicode): the output stops before its row."""
+    lacks most of Unicode): the whole output is refused before any of it is written."""
 
     code = "not_encodable"
 
@@ -164,6 +164,22 @@ class NotSubscribable(RuleRefused):
 
 class ContractCancelled(RuleRefused):
     code = "contract_cancelled"
+
+
+class CellRetyped(RuleRefused):
+    """A cell of a batch workbook in a text column (names, ids, IMEIs, accounts) that is a
+    number, a boolean, a date or a formula: a spreadsheet re-typed the text the tool
+    wrote (``0012`` became 12), so the row is not applied."""
+
+    code = "cell_retyped"
+
+
+class ValueRetyped(RuleRefused):
+    """A new name or IMEI that looks like a spreadsheet's re-typing of the current one
+    (``0012`` -> ``12``, ``1.50`` -> ``1.5``, an exponent form, ``TRUE``, a date):
+    refused unless ``--allow-reformatted``."""
+
+    code = "value_retyped"
 
 
 class BatchNotFound(NotFound):

@@ -76,3 +76,61 @@ def restore(cell: str) -> str:
 def is_spreadsheet_encoding(encoding: str) -> bool:
     """Whether csv/tsv output in ``encoding`` is meant for a spreadsheet."""
     return encoding in SPREADSHEET_ENCODINGS
+
+
+# --- values a spreadsheet re-typed on its own (batch apply refuses them) ---------------
+
+# Columns whose values can never contain an apostrophe (names: letters, digits and
+# ``- _ . +``; accounts, device ids, IMEIs, actions): a leading ``'`` in them is always a
+# spreadsheet's text mark, whatever encoding the file was saved in.  A device type may
+# hold an apostrophe, even first (``'90s phone``): its mark is removed only in a file
+# that is known to come from a spreadsheet (see batch.from_spreadsheet).
+NEVER_QUOTED = frozenset({"action", "account", "device", "id", "name", "imei"})
+_EXPONENT = re.compile(r"[+-]?\d(?:\.\d+)?[eE][+-]?\d+")
+_SHOWN_DATE = re.compile(
+    r"\d{4}[-/.]\d{1,2}[-/.]\d{1,2}"  # 2026-03-04, 2026/3/4
+    r"|\d{1,2}[-/.]\d{1,2}[-/.]\d{2,4}"  # 3/4/2026, 04.03.26
+    r"|\d{1,2}-[A-Za-z]{3}(?:-\d{2,4})?|[A-Za-z]{3}-\d{1,4}"  # 4-Mar, Mar-04
+    r"|\d{1,2}月\d{1,2}日|\d{4}年\d{1,2}月(?:\d{1,2}日)?")  # 3月4日, 2026年3月
+_AS_BOOLEAN = {"true": "TRUE", "yes": "TRUE", "false": "FALSE", "no": "FALSE"}
+_MONTHS = {name: str(number) for number, name in enumerate(
+    ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"), 1)}
+
+
+def _date_parts(text: str) -> set[str]:
+    """The numbers of a date as text, month names as their numbers, without leading
+    zeros: ``2026-03-04`` and ``4-Mar-26`` -> {"2026", "3", "4"} and {"4", "3", "26"}."""
+    parts = {str(int(digits)) for digits in re.findall(r"\d+", text)}
+    return parts | {_MONTHS[word.casefold()] for word in re.findall(r"[A-Za-z]{3}", text)
+                    if word.casefold() in _MONTHS}
+
+
+def retyping(old: str, new: str) -> str | None:
+    """How ``new`` looks like a spreadsheet's re-typing of ``old`` (the value the tool
+    exported), or None: ``leading_zeros`` (``0012`` -> ``12``), ``exponent``
+    (``12e45678`` -> ``1.79769313486232E+308``, ``356938035643809`` -> ``3.56938E+14``),
+    ``number`` (``1.50`` -> ``1.5``), ``boolean`` (``true``/``yes`` -> ``TRUE``,
+    ``false``/``no`` -> ``FALSE``), ``date`` (``3-4`` -> ``2026-03-04`` or ``4-Mar``: the
+    old numbers all in the new date).  Another value is a rename like any other."""
+    if new == old:
+        return None
+    if _NUMBER.fullmatch(old):
+        if _EXPONENT.fullmatch(new):
+            return "exponent"
+        if _NUMBER.fullmatch(new):
+            from decimal import Decimal, InvalidOperation
+
+            try:
+                same = Decimal(old) == Decimal(new)
+            except InvalidOperation:
+                same = False
+            if same:
+                bare = old.split(".")[0]
+                lost = len(bare) > 1 and bare.startswith("0") and not new.startswith("0")
+                return "leading_zeros" if lost else "number"
+    if _AS_BOOLEAN.get(old.casefold()) == new:
+        return "boolean"
+    if (_DATE.fullmatch(old) and _SHOWN_DATE.fullmatch(new)
+            and _date_parts(old) <= _date_parts(new)):  # the same day and month, shown
+        return "date"
+    return None

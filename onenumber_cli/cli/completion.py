@@ -169,7 +169,7 @@ COMPLETERS: dict[str, Completer] = {
     "account": _accounts,
     "accounts": _accounts,  # status, devices list, history: several (or -)
     "device": _devices,
-    "output": _fixed("table", "json", "jsonl", "csv", "tsv"),
+    "output": _fixed("table", "json", "jsonl", "csv", "tsv", "xlsx"),
     "lang": _fixed("ja", "en"),
     "file": _files,
 }

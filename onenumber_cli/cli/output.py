@@ -18,7 +18,7 @@ from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
 from functools import cached_property
-from typing import Any, TextIO
+from typing import IO, Any, TextIO
 
 from onenumber_cli.cli.settings import Settings
 from onenumber_cli.errors import InvalidArgument, NotEncodable, OneNumberError
@@ -143,6 +143,10 @@ class Output:
         elif fmt in ("csv", "tsv"):
             keys = [c.key for c in columns]
             count = self.flat_rows(keys, ([item.get(key) for key in keys] for item in items))
+        elif fmt == "xlsx":  # a workbook: onenumber_cli.cli.xlsx
+            from onenumber_cli.cli import xlsx
+
+            count = xlsx.write(self, items, columns)
         else:
             count = self._streamed_table(items, columns)
             if not count:
@@ -228,7 +232,7 @@ class Output:
             self.stdout.write(self.to_json(data, indent=2) + "\n")
         elif fmt == "jsonl":
             self.stdout.write(self.to_json(data) + "\n")
-        elif fmt in ("csv", "tsv"):
+        elif fmt in ("csv", "tsv", "xlsx"):
             items, columns = rows if rows is not None else ([data], _columns_of(data))
             self.records(items, columns)
         else:
@@ -286,17 +290,22 @@ class Output:
                 write(cells)
                 count += 1
             return count
-        sink = _EncodedSink(self.stdout, encoding)
-        writer = csv.writer(sink, delimiter=delimiter, lineterminator="\r\n")
-        writer.writerow(keys)
-        for row in rows:
-            cells = [self._spreadsheet_cell(value) for value in row]
-            try:
-                writer.writerow(cells)
-            except UnicodeEncodeError as exc:
-                raise _not_encodable(keys, cells, count + 1, encoding, exc) from None
-            count += 1
-        sink.flush()
+        import tempfile
+
+        # Spooled until complete: a value the encoding cannot hold (an emoji in cp932)
+        # is refused before any byte is out (exit 2, nothing written), never half a file.
+        with tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES) as spool:
+            sink = _EncodedSink(self.stdout, encoding, into=spool)
+            writer = csv.writer(sink, delimiter=delimiter, lineterminator="\r\n")
+            writer.writerow(keys)
+            for row in rows:
+                cells = [self._spreadsheet_cell(value) for value in row]
+                try:
+                    writer.writerow(cells)
+                except UnicodeEncodeError as exc:
+                    raise _not_encodable(keys, cells, count + 1, encoding, exc) from None
+                count += 1
+            sink.release()
         return count
 
     def _spreadsheet_cell(self, value: Any) -> Any:
@@ -388,30 +397,36 @@ class Output:
             self.stderr.write(t("hint") + f": {report['hint']}\n")
 
 
+SPOOL_BYTES = 8 << 20  # a spreadsheet export is held in memory up to this, then on disk
+
+
 class _EncodedSink:
     """What csv.writer writes to, for a spreadsheet encoding: each row encoded as it is
-    written (so a character the encoding lacks fails on its own row, before any of the
-    row is out), into stdout's bytes; a BOM first for utf-8-sig."""
+    written (so a character the encoding lacks fails on its own row), into ``into`` (a
+    spool); a BOM first for utf-8-sig.  :meth:`release` then copies the complete output
+    to stdout's bytes (or, for an in-memory text stream, its text)."""
 
-    def __init__(self, stdout: TextIO, encoding: str) -> None:
-        stdout.flush()
+    def __init__(self, stdout: TextIO, encoding: str, *, into: IO[bytes]) -> None:
         self._codec = "utf-8" if encoding == "utf-8-sig" else encoding
         self._text = stdout
-        self._bytes = getattr(stdout, "buffer", None)  # None: an in-memory text stream
+        self._spool = into
         if encoding == "utf-8-sig":
-            self._put("\ufeff".encode(), "\ufeff")
-
-    def _put(self, data: bytes, text: str) -> None:
-        if self._bytes is not None:
-            self._bytes.write(data)
-        else:
-            self._text.write(text)
+            into.write("\ufeff".encode())
 
     def write(self, text: str) -> None:
-        self._put(text.encode(self._codec), text)
+        self._spool.write(text.encode(self._codec))
 
-    def flush(self) -> None:
-        (self._bytes or self._text).flush()
+    def release(self) -> None:
+        import shutil
+
+        self._text.flush()
+        self._spool.seek(0)
+        target = getattr(self._text, "buffer", None)  # None: an in-memory text stream
+        if target is None:
+            self._text.write(self._spool.read().decode(self._codec))
+        else:
+            shutil.copyfileobj(self._spool, target, 1 << 20)
+        (target or self._text).flush()
 
 
 def _not_encodable(keys: Sequence[str], cells: Sequence[Any], row: int, encoding: str,

@@ -15,7 +15,7 @@ from onenumber_cli.spreadsheet import CSV_ENCODINGS
 if TYPE_CHECKING:
     from zoneinfo import ZoneInfo
 
-OUTPUTS = ("table", "json", "jsonl", "csv", "tsv")
+OUTPUTS = ("table", "json", "jsonl", "csv", "tsv", "xlsx")
 # Mirrors of storage.engine's (importing it here would load SQLAlchemy for --help);
 # tests/unit/test_settings_limits.py keeps them equal.
 LOCK_TIMEOUT_RANGE = (0.01, 600.0)
@@ -50,7 +50,8 @@ GLOBAL_OPTIONS: tuple[GlobalOption, ...] = (
                  "file in the user data directory).", "URL", env="ONENUMBER_DATABASE_URL",
                  config="database_url"),
     GlobalOption("output", ("--output", "-o"),
-                 "table, json, jsonl, csv or tsv (env ONENUMBER_OUTPUT).", "FORMAT",
+                 "table, json, jsonl, csv, tsv or xlsx (env ONENUMBER_OUTPUT; xlsx to a file: "
+                 "> f.xlsx).", "FORMAT",
                  env="ONENUMBER_OUTPUT", config="output", default="table"),
     # default: from LANG/LC_ALL (resolve)
     GlobalOption("lang", ("--lang",), "Language (default from LANG/LC_ALL).", "ja|en",
@@ -239,6 +240,8 @@ def resolve(flags: Mapping[str, Any], environ: Mapping[str, str] = os.environ, *
                               choices=", ".join(CSV_ENCODINGS))
     if settings.output not in OUTPUTS:
         raise InvalidArgument("output", value=settings.output, choices=", ".join(OUTPUTS))
+    if settings.output == "xlsx" and stdout_tty:  # a workbook is bytes: never to a terminal
+        raise InvalidArgument("xlsx_terminal")
     if settings.lang not in LANGUAGES:
         raise InvalidArgument("lang", value=settings.lang, choices=", ".join(LANGUAGES))
     from zoneinfo import ZoneInfo, ZoneInfoNotFoundError  # not needed for --help

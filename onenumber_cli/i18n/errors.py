@@ -49,8 +49,8 @@ ERRORS: dict[tuple[str, str | None], tuple[Message, Message]] = {
     ("not_encodable", None): (
         N_("Row {row} (line {line}), column {column}: '{value}' has a character {encoding} cannot "
            "hold: {char} ({codepoint})."),
-        N_("The output stops before that row. Use --csv-encoding utf-8-sig (Excel opens UTF-8 with "
-           "a BOM too), or change the value."),
+        N_("Nothing was written. Use -o xlsx or --csv-encoding utf-8-sig (Excel opens UTF-8 with a "
+           "BOM too), or change the value."),
     ),
     ("invalid_argument", "encoding"): (
         N_("Unknown encoding '{value}'."),
@@ -115,6 +115,75 @@ ERRORS: dict[tuple[str, str | None], tuple[Message, Message]] = {
     ("invalid_argument", "config_keys"): (
         N_("The configuration file {path} has unknown keys: {keys}."),
         N_("Known keys: database_url, output, lang, tz, operator, sqlite_synchronous."),
+    ),
+    ("invalid_argument", "xlsx_terminal"): (
+        N_("-o xlsx writes a workbook, which a terminal cannot show."),
+        N_("Write it to a file, e.g. onenumber devices search -o xlsx > devices.xlsx (or use -o "
+           "table on a terminal)."),
+    ),
+    ("invalid_argument", "xlsx_rows"): (
+        N_("The listing has more than {limit} rows, more than a spreadsheet sheet holds; nothing "
+           "was written."),
+        N_("Narrow the listing (e.g. --account-prefix, --type, --limit), or use -o csv or -o "
+           "jsonl, which have no such limit."),
+    ),
+    ("invalid_batch", "xlsx"): (
+        N_("The batch file is not a workbook that can be read: {detail}."),
+        N_("Save it again from the spreadsheet as .xlsx (or as CSV); nothing was changed."),
+    ),
+    ("cell_retyped", "number"): (
+        N_("Cell {cell} ({column}) holds {seen}, a number a spreadsheet made of text the tool "
+           "wrote."),
+        N_("Format the column as text and type the value again (or start it with '); this row "
+           "was not applied."),
+    ),
+    ("cell_retyped", "boolean"): (
+        N_("Cell {cell} ({column}) holds {seen}, a true/false value a spreadsheet made of text "
+           "the tool wrote."),
+        N_("Format the column as text and type the value again (or start it with '); this row "
+           "was not applied."),
+    ),
+    ("cell_retyped", "date"): (
+        N_("Cell {cell} ({column}) holds {seen}, a date a spreadsheet made of text the tool "
+           "wrote."),
+        N_("Format the column as text and type the value again (or start it with '); this row "
+           "was not applied."),
+    ),
+    ("cell_retyped", "formula"): (
+        N_("Cell {cell} ({column}) holds {seen}, a formula a spreadsheet made of text the tool "
+           "wrote."),
+        N_("Format the column as text and type the value again (or start it with '); this row "
+           "was not applied."),
+    ),
+    ("value_retyped", "leading_zeros"): (
+        N_("The new name '{value}' looks like a spreadsheet re-typed '{old}' "
+           "(its leading zeros lost): it was not applied."),
+        N_("Export with -o xlsx (or --csv-encoding cp932) and edit that file; if '{value}' is "
+           "really meant, run again with --allow-reformatted."),
+    ),
+    ("value_retyped", "number"): (
+        N_("The new name '{value}' looks like a spreadsheet re-typed '{old}' "
+           "(the number reformatted): it was not applied."),
+        N_("Export with -o xlsx (or --csv-encoding cp932) and edit that file; if '{value}' is "
+           "really meant, run again with --allow-reformatted."),
+    ),
+    ("value_retyped", "exponent"): (
+        N_("The new name '{value}' looks like a spreadsheet re-typed '{old}' "
+           "(in exponent form): it was not applied."),
+        N_("Export with -o xlsx (or --csv-encoding cp932) and edit that file; if '{value}' is "
+           "really meant, run again with --allow-reformatted."),
+    ),
+    ("value_retyped", "boolean"): (
+        N_("The new name '{value}' looks like a spreadsheet re-typed '{old}' "
+           "(as TRUE/FALSE): it was not applied."),
+        N_("Export with -o xlsx (or --csv-encoding cp932) and edit that file; if '{value}' is "
+           "really meant, run again with --allow-reformatted."),
+    ),
+    ("value_retyped", "date"): (
+        N_("The new name '{value}' looks like a spreadsheet re-typed '{old}' "
+           "(as a date): it was not applied."),
+        N_("Export with -o xlsx (or --csv-encoding cp932) and edit that file; if '{value}' is "
+           "really meant, run again with --allow-reformatted."),
     ),
     ("invalid_argument", "output"): (
         N_("Unknown output format '{value}'."),

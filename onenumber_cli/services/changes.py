@@ -33,9 +33,11 @@ from onenumber_cli.errors import (
     DuplicateName,
     InvalidName,
     InvalidTime,
+    ValueRetyped,
 )
 from onenumber_cli.services.reads import not_found, resolve
 from onenumber_cli.services.records import Actor, ChangeResult, Device, utcnow
+from onenumber_cli.spreadsheet import retyping
 from onenumber_cli.storage.unit import Account, ContractRow, DeviceRow, Tx
 
 Body = Callable[[Tx], ChangeResult]
@@ -170,13 +172,22 @@ def register_in(tx: Tx, actor: Actor, account: str, device_type: str, *,
 
 
 def rename_in(tx: Tx, actor: Actor, account: str, device: str,
-              new_name: str) -> ChangeResult:
-    """Change a registered device's name (R3; the only field that ever changes, R5)."""
+              new_name: str, *, refuse_retyped: bool = False) -> ChangeResult:
+    """Change a registered device's name (R3; the only field that ever changes, R5).
+
+    ``refuse_retyped`` (a batch file, unless ``--allow-reformatted``): a new name that
+    looks like a spreadsheet's re-typing of the current one (``0012`` -> ``12``) is
+    refused with :class:`ValueRetyped`; compared under the account's lock, with the name
+    the device has now."""
     new_name = validate_name(new_name)
     locked = _lock(tx, account)
     target = resolve(tx, locked, device)
     if target.name == new_name:  # its own current name: a no-op, so re-runs succeed
         return _unchanged(locked, Action.RENAME, target)
+    how = retyping(target.name, new_name) if refuse_retyped else None
+    if how is not None:
+        raise ValueRetyped(how, field="name", value=new_name, old=target.name,
+                           account=account, device=target.id)
     rules.check_rename(_state(locked), target.id)
     _check_name(new_name, [d for d in locked.registered if d.id != target.id])
     old = target.name

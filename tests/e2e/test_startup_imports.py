@@ -104,3 +104,37 @@ def test_no_command_but_db_upgrade_imports_the_orm_or_alembic(db_url: str,
 def test_db_upgrade_is_where_alembic_runs(tmp_path: Path) -> None:
     env = {"ONENUMBER_DATABASE_URL": f"sqlite:///{tmp_path / 'new.sqlite'}"}
     assert "alembic" in imported("db", "upgrade", env=env)
+
+
+SPREADSHEET_LIBRARIES = ("xlsxwriter", "openpyxl")
+
+
+def test_the_spreadsheet_libraries_are_imported_only_for_a_workbook(db_url: str,
+                                                                     tmp_path: Path) -> None:
+    """XlsxWriter only for ``-o xlsx``, openpyxl only for a batch file that is a workbook:
+    every other call (csv out, a CSV batch file in) pays for neither."""
+    env = {"ONENUMBER_DATABASE_URL": db_url}
+    subprocess.run([sys.executable, "-m", "onenumber_cli", "demo", "-q"], check=True,
+                   env={**os.environ, **env}, capture_output=True, timeout=60)
+
+    def libraries(*args: str) -> set[str]:
+        result = subprocess.run([sys.executable, "-X", "importtime", "-m", "onenumber_cli",
+                                 *args], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                                text=True, timeout=60, check=False, env={**os.environ, **env})
+        names = {line.rsplit("|", 1)[-1].strip().split(".")[0]
+                 for line in result.stderr.splitlines() if line.startswith("import time:")}
+        assert "onenumber_cli" in names and result.returncode == 0, result.stderr[-2000:]
+        return names & set(SPREADSHEET_LIBRARIES)
+
+    assert libraries("devices", "search", "--type", "BMW", "-o", "csv") == set()
+    assert libraries("devices", "search", "--type", "BMW", "-o", "xlsx") == {"xlsxwriter"}
+    fixes = tmp_path / "fixes.csv"
+    fixes.write_text("action,account,device,name\nrename,demo-multi,BMW,BMW\n")
+    assert libraries("batch", "apply", str(fixes), "--dry-run") == set()
+    book = tmp_path / "fixes.xlsx"
+    book.write_bytes(subprocess.run(
+        [sys.executable, "-m", "onenumber_cli", "devices", "search", "--type", "BMW", "-o",
+         "xlsx"], check=True, env={**os.environ, **env}, capture_output=True,
+        timeout=60).stdout)
+    assert libraries("batch", "apply", str(book), "--action", "rename", "--dry-run") == {
+        "openpyxl"}

@@ -1,4 +1,4 @@
-"""``batch apply``: support fixes from a CSV or JSON Lines file."""
+"""``batch apply``: support fixes from a CSV, JSON Lines or xlsx file."""
 
 from __future__ import annotations
 
@@ -45,6 +45,7 @@ class Format(StrEnum):
     AUTO = "auto"
     CSV = "csv"
     JSONL = "jsonl"
+    XLSX = "xlsx"
 
 
 class Encoding(StrEnum):
@@ -154,7 +155,8 @@ def apply_(
         "--atomic", help="All rows in one transaction: all or nothing.")] = False,
     yes: Yes = False,  # read by a profile with confirm = true (Invocation.before_change)
     fmt: Annotated[Format, typer.Option(
-        "--format", help="File format (auto: JSON Lines if it starts with '{').")
+        "--format", help="File format (auto: an xlsx workbook by its content, JSON Lines "
+                         "if it starts with '{', else CSV).")
     ] = Format.AUTO,
     action: Annotated[Action | None, typer.Option(
         "--action", help="Give every row this action; the file may then be devices search "
@@ -162,11 +164,16 @@ def apply_(
                          "ignored).")] = None,
     encoding: Annotated[Encoding, typer.Option(
         "--encoding", help="The file's encoding (auto: a byte order mark decides, else "
-                           "UTF-8; Excel's CSV is cp932 or utf-8-sig). A file not in plain "
-                           "UTF-8 is read as a spreadsheet saved it: the ' that "
-                           "--csv-encoding put before a cell is removed.")] = Encoding.AUTO,
+                           "UTF-8; Excel's CSV is cp932 or utf-8-sig). The ' that "
+                           "--csv-encoding put before a cell is removed: from names, ids, "
+                           "IMEIs and accounts always, from types when the file is not in "
+                           "plain UTF-8.")] = Encoding.AUTO,
+    allow_reformatted: Annotated[bool, typer.Option(
+        "--allow-reformatted", help="Apply new names that look like a spreadsheet re-typed "
+                                    "the current ones (0012 -> 12, 1.50 -> 1.5, TRUE, a "
+                                    "date); refused by default.")] = False,
 ) -> None:
-    """Apply one operation per row: CSV with a header, or JSON Lines.
+    """Apply one operation per row: CSV with a header, JSON Lines, or an xlsx workbook.
 
     Fields: action (register, rename, unregister, option-subscribe, option-cancel,
     service-subscribe, service-cancel), account, and as the action needs: device, name,
@@ -181,11 +188,14 @@ def apply_(
                           "JSON Lines, then Ctrl-D. Usually a file is given: onenumber batch apply "
                           "FILE, or cmd | onenumber batch apply -"))  # not a silent wait
     source = core.open_source(file)
-    read_as = core.file_encoding(source, encoding.value)
+    # A workbook (by content, or --format xlsx) is read as it is: no encoding, no marks.
+    workbook = fmt is Format.XLSX or (fmt is Format.AUTO and core.is_workbook(source))
+    read_as = "utf-8" if workbook else core.file_encoding(source, encoding.value)
     layout = core.Layout(action.value if action else None,
-                         spreadsheet=core.from_spreadsheet(read_as))
-    with core.as_utf8(source, read_as) as stream:
-        chosen = core.detect_format(stream) if fmt is Format.AUTO else fmt.value
+                         spreadsheet=not workbook and core.from_spreadsheet(read_as))
+    with source if workbook else core.as_utf8(source, read_as) as stream:
+        chosen = (Format.XLSX.value if workbook else
+                  core.detect_format(stream) if fmt is Format.AUTO else fmt.value)
         # Pass 1 checks the whole file before anything is written or asked.  A run in one
         # transaction that nobody watches (no terminal: no progress bar, no prompt) goes
         # without it: a structural error met on the way rolls that transaction back, so
@@ -193,9 +203,10 @@ def apply_(
         # reported, as results come only once the transaction has ended).
         single = atomic or dry_run
         watched = terminal.stderr_is_tty() or terminal.stdin_is_tty()
-        total = core.scan(stream, chosen, layout) if watched or not single else None
+        counted = watched or not single or run.settings.output == "xlsx"  # a sheet's limit
+        total = core.scan(stream, chosen, layout) if counted else None
         _run(run, lambda: core.rows(stream, chosen, layout), total, dry_run=dry_run,
-             atomic=atomic)
+             atomic=atomic, planner=core.reformatted_allowed if allow_reformatted else None)
 
 
 @app.command("revert", cls=LocalizedCommand)
@@ -230,6 +241,11 @@ def _run(run: Invocation, source: Callable[[], Iterator[Row]], total: int | None
          reverts: str | None = None) -> None:
     """Apply the rows as one batch, report each, then the summary; exit 1 when a row
     failed, 130 when interrupted, 6 when the database went away."""
+    if run.settings.output == "xlsx" and total is not None:
+        from onenumber_cli.cli import xlsx
+
+        if total > xlsx.MAX_DATA_ROWS:  # the report would not fit: refused before any row
+            raise xlsx.too_many_rows()
     summary = core.Summary(core.new_batch_id(), dry_run=dry_run, atomic=atomic)
     actor = run.actor(summary.batch_id, reverts=reverts)
     with _stop_on_first_interrupt() as stop, _collecting_batch_objects_only():
