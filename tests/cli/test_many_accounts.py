@@ -9,6 +9,7 @@ import io
 import itertools
 import json
 from collections.abc import Iterator
+from pathlib import Path
 
 from onenumber_cli import services
 from onenumber_cli.errors import AccountNotFound
@@ -85,3 +86,19 @@ def test_accounts_are_read_as_they_come_not_all_first(db: Database) -> None:
     assert [account for account, _ in first] == [f"acct{n}" for n in range(25)]
     assert all(isinstance(answer, AccountNotFound) for _, answer in first)
     assert len(taken) == 30  # three chunks of 10 read, no more
+
+
+def test_an_xlsx_of_several_accounts_has_a_row_per_slot_as_csv_has(
+        demo_cli: Invoke, tmp_path: Path) -> None:
+    import openpyxl
+
+    result = demo_cli("status", "demo-single", "demo-multi", "-o", "xlsx")
+    assert result.exit_code == 0, result.stderr
+    path = tmp_path / "status.xlsx"
+    path.write_bytes(result.stdout_bytes)
+    sheet = openpyxl.load_workbook(path, read_only=True).worksheets[0]
+    rows = list(sheet.iter_rows(values_only=True))
+    header, body = rows[0], rows[1:]
+    assert header[:2] == ("account", "status")
+    assert [(r[0], r[header.index("slot")]) for r in body] == [
+        ("demo-single", 1), *(("demo-multi", slot) for slot in range(1, 6))]

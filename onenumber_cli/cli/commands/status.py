@@ -41,9 +41,9 @@ def status(ctx: typer.Context, accounts: Accounts) -> None:
         run.out.document(status_dict(view), table=lambda: show_status(run.out, view),
                          rows=(status_rows(view), STATUS_COLUMNS))
         return
-    csv = run.settings.output in ("csv", "tsv")
+    flat = run.settings.output in ("csv", "tsv", "xlsx")  # a row per slot, as for one
     many.stream(run, accounts, services.status_in,
-                records=lambda _account, view: status_rows(view) if csv else [status_dict(view)],
+                records=lambda _account, view: status_rows(view) if flat else [status_dict(view)],
                 columns=STATUS_COLUMNS, block=lambda _account, view: show_status(run.out, view))
 
 
