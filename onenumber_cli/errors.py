@@ -12,6 +12,7 @@ to exit codes in exactly one place; nothing here knows about exit codes.
 
 from __future__ import annotations
 
+from enum import Enum
 from typing import Any, ClassVar
 
 
@@ -39,6 +40,19 @@ class OneNumberError(Exception):
 def _rebuild(cls: type[OneNumberError], reason: str | None, details: Any,
              params: dict[str, Any]) -> OneNumberError:
     return cls(reason, details, **params)
+
+
+class ValueKind(Enum):
+    """The kind of a value that was given (a config file's) or expected, as a parameter
+    of an error: the presentation layer says it in words (never Python's type names)."""
+
+    STRING = "string"
+    NUMBER = "number"
+    BOOLEAN = "boolean"
+    TABLE = "table"
+    ARRAY = "array"
+    DATETIME = "datetime"
+    OTHER = "other"
 
 
 # --- kinds -------------------------------------------------------------------------

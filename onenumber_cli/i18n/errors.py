@@ -18,7 +18,7 @@ from datetime import datetime
 from typing import Any
 
 from onenumber_cli.domain.names import Offence
-from onenumber_cli.errors import OneNumberError
+from onenumber_cli.errors import OneNumberError, ValueKind
 from onenumber_cli.i18n import N_, Message, N_plural, pgettext, t, translate
 
 Display = Callable[[datetime], str]
@@ -113,7 +113,7 @@ ERRORS: dict[tuple[str, str | None], tuple[Message, Message]] = {
     ),
     ("invalid_argument", "config_keys"): (
         N_("The configuration file {path} has unknown keys: {keys}."),
-        N_("Known keys: database_url, output, lang, tz, operator, sqlite_synchronous."),
+        N_("Known keys: {known}."),
     ),
     ("invalid_argument", "output"): (
         N_("Unknown output format '{value}'."),
@@ -325,8 +325,16 @@ ERRORS: dict[tuple[str, str | None], tuple[Message, Message]] = {
         N_("Choose one of: {choices} (full, the default, survives power loss)."),
     ),
     ("invalid_argument", "config_value"): (
-        N_("The configuration file {path} gives {key} a {type}, not a string."),
+        N_("The configuration file {path} gives {key} {given}; it must be {expected}."),
         N_("Quote the value, e.g. {key} = \"...\"."),
+    ),
+    ("invalid_argument", "config_table"): (
+        N_("The configuration file {path} gives {key} {given}; it must be {expected}."),
+        N_("Write each profile as a section: [profiles.NAME], then its keys on the lines below."),
+    ),
+    ("invalid_argument", "config_bool"): (
+        N_("The configuration file {path} gives {key} {given}; it must be {expected}."),
+        N_("Write {key} = true or {key} = false, without quotes."),
     ),
     ("invalid_operator", None): (
         N_("'{value}' cannot be used as an operator name."),
@@ -514,6 +522,18 @@ ERRORS: dict[tuple[str, str | None], tuple[Message, Message]] = {
 }
 
 
+# A value kind in words: "gives output {given}; it must be {expected}".
+VALUE_KINDS: dict[ValueKind, Message] = {
+    ValueKind.STRING: N_("text in quotes"),
+    ValueKind.NUMBER: N_("a number"),
+    ValueKind.BOOLEAN: N_("true or false"),
+    ValueKind.TABLE: N_("a table ([section])"),
+    ValueKind.ARRAY: N_("a list ([...])"),
+    ValueKind.DATETIME: N_("a date or time"),
+    ValueKind.OTHER: N_("a value of another kind"),
+}
+
+
 def describe_offences(offences: Sequence[Offence]) -> str:
     """The offending characters of a name and their positions, in the current language."""
     return pgettext("list separator", ", ").join(
@@ -530,6 +550,8 @@ def _utc_iso(value: datetime) -> str:
 def render_value(value: Any, display: Display = _utc_iso) -> Any:
     if isinstance(value, datetime):
         return display(value)
+    if isinstance(value, ValueKind):
+        return translate(VALUE_KINDS[value])
     if isinstance(value, tuple) and value and all(isinstance(v, Offence) for v in value):
         return describe_offences(value)
     return value

@@ -35,6 +35,7 @@ from onenumber_cli.errors import (
     InvalidArgument,
     OneNumberError,
 )
+from onenumber_cli.storage.location import make_private_dir
 
 T = TypeVar("T")
 
@@ -70,10 +71,16 @@ class _Lost(_Retry):
     """Internal: the connection was lost before commit; run again on a new connection."""
 
 
+def _secret_keys(url: URL) -> list[str]:
+    """The URL's query keys that carry a secret, in any case (``?PASSWORD=`` too: a
+    secret is hidden whatever its spelling, whether or not libpq reads it)."""
+    return [key for key in url.query if key.lower() in _SECRET_QUERY_KEYS]
+
+
 def _hidden(url: URL) -> URL:
     """``url`` with every secret (the password, and ``?password=`` or ``?sslpassword=``
     given as query parameters, which libpq accepts too) replaced by ``***``."""
-    secrets_given = {key: "***" for key in _SECRET_QUERY_KEYS if key in url.query}
+    secrets_given = {key: "***" for key in _secret_keys(url)}
     if secrets_given:
         url = url.update_query_dict(secrets_given)
     return url
@@ -91,7 +98,7 @@ def masked(url: str | URL) -> str:
 def secrets_of(url: URL) -> list[str]:
     """The secret strings a URL carries, to blank out of driver messages."""
     found = [str(url.password)] if url.password else []
-    for key in _SECRET_QUERY_KEYS:
+    for key in _secret_keys(url):
         value = url.query.get(key)
         found += [value] if isinstance(value, str) else list(value or ())
     return [secret for secret in found if secret]
@@ -168,9 +175,9 @@ def prepare_sqlite_file(path: Path, *, create: bool, private_dir: bool = False) 
         return
     if not create:
         raise DatabaseUnavailable("missing_file", url=str(path))
-    if private_dir:
-        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     try:
+        if private_dir:
+            make_private_dir(path.parent)
         fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
     except FileExistsError:
         return
