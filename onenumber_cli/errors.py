@@ -203,6 +203,14 @@ class TargetNotEmpty(InvalidInput):
     code = "target_not_empty"
 
 
+class CopySourceInvalid(InvalidInput):
+    """``db copy`` found a source row the target's schema cannot hold (a value an older
+    program stored in SQLite, which does not enforce column sizes): refused before the
+    target is touched."""
+
+    code = "copy_source_invalid"
+
+
 class CopyUnverified(OneNumberError):
     """``db copy`` found other row counts in the target than in the source's snapshot."""
 

@@ -341,6 +341,17 @@ ERRORS: dict[tuple[str, str | None], tuple[Message, Message]] = {
         N_("Use 1 to {max} printable characters without leading or trailing spaces (--operator or "
            "ONENUMBER_OPERATOR)."),
     ),
+    ("invalid_type", "key_too_long"): (
+        N_("The device type '{value}' becomes {length} characters when compared as names are "
+           "(NFKC: some characters, such as ligatures, expand into several); at most {max} are "
+           "allowed."),
+        N_("Write the type with fewer or plainer characters (e.g. spell a ligature out)."),
+    ),
+    ("invalid_name", "key_too_long"): (
+        N_("The device name becomes {length} characters when compared with other names (NFKC); "
+           "at most {max} are allowed."),
+        N_("Use a shorter name, or plainer characters."),
+    ),
     ("invalid_type", "formula"): (
         N_("The device type '{value}' starts with '{first}', which a spreadsheet would run as a "
            "formula."),
@@ -509,6 +520,13 @@ ERRORS: dict[tuple[str, str | None], tuple[Message, Message]] = {
         N_("The target database {url} holds an unfinished copy made for schema revision "
            "{revision}; this program copies revision {head}."),
         N_("Drop that database (or delete the file) and run db copy again."),
+    ),
+    ("copy_source_invalid", "too_long"): (
+        N_("The source {url} holds a value longer than its column allows: table {table}, row "
+           "{row}, column {column} has {length} characters (at most {max})."),
+        N_("Nothing was written to the target. An older onenumber stored this value: shorten it "
+           "in the source (the README's section on db copy shows the statement), then run the same "
+           "db copy again."),
     ),
     ("copy_unverified", None): (
         N_("The copy in {url} does not have the source's row counts: {detail}"),
