@@ -84,6 +84,13 @@ class DatabaseUnavailable(OneNumberError):
     code = "database_unavailable"
 
 
+class StrayWal(DatabaseUnavailable):
+    """A SQLite file's ``-wal`` was made on another file (the database file was replaced
+    and the old one's WAL left beside it): refused instead of applied."""
+
+    code = "stray_wal"
+
+
 class SchemaMismatch(OneNumberError):
     code = "schema_mismatch"
 

@@ -402,6 +402,20 @@ ERRORS: dict[tuple[str, str | None], tuple[Message, Message]] = {
         N_("The last change was not saved. Restore the file (or point --db at the right one) and "
            "try again."),
     ),
+    ("stray_wal", None): (
+        N_("The write-ahead log {wal} was not written for the database file {url}: the file was "
+           "replaced and the old file's log left beside it. SQLite would apply it and corrupt "
+           "the database."),
+        N_("Nothing was opened or changed. If the database file was replaced on purpose (a "
+           "restored backup), move the stray log away (mv {wal} {wal}.stray, and the -shm file "
+           "beside it), then try again; otherwise put back the file the log belongs to."),
+    ),
+    ("database_unavailable", "hard_linked"): (
+        N_("The database file {url} has {links} names (hard links): a process opening it by "
+           "another name would use a write-ahead log of its own and corrupt the database."),
+        N_("Keep one name: remove the other links (find them with find / -samefile {url}), or "
+           "work on a copy."),
+    ),
     ("invalid_argument", "grant_backend"): (
         N_("db grant is for PostgreSQL; a SQLite database has no roles."),
         N_("Protect a SQLite file with its file mode (0600) instead."),

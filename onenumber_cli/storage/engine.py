@@ -34,6 +34,7 @@ from onenumber_cli.errors import (
     DatabaseUnavailable,
     InvalidArgument,
     OneNumberError,
+    StrayWal,
 )
 from onenumber_cli.storage.location import make_private_dir
 
@@ -166,6 +167,51 @@ def sqlite_path(url: URL) -> Path | None:
     return Path(url.database).expanduser()
 
 
+def real_sqlite_url(url: URL) -> URL:
+    """A SQLite URL naming its file by its real path (every symbolic link resolved, once, at
+    open): SQLite names the WAL and its index after the path it opens, so two processes
+    opening one file by two names would each write a WAL of their own, and corrupt it."""
+    path = sqlite_path(url)
+    if path is None:
+        return url
+    real = os.path.realpath(path)
+    return url if real == url.database else url.set(database=real)
+
+
+def refuse_second_name(path: Path) -> None:
+    """Refuse a database file that has another name (a hard link): a process opening it by
+    that name would use another WAL (symbolic links are resolved; a hard link cannot be)."""
+    try:
+        links = os.stat(path).st_nlink
+    except OSError:
+        return  # missing: the caller's own check says so
+    if links > 1:
+        raise DatabaseUnavailable("hard_linked", url=str(path), links=links)
+
+
+# The SQLite files (st_dev, st_ino) this process has opened: their WAL is its own, and
+# reading such a file through a descriptor of our own would drop, at its close, the POSIX
+# locks SQLite's connections of this process hold on it.
+_OPENED_FILES: set[tuple[int, int]] = set()
+
+
+def _remember_opened(path: Path | None) -> None:
+    if path is not None and (found := _file_id(path)) is not None:
+        _OPENED_FILES.add(found)
+
+
+def refuse_stray_wal(path: Path) -> None:
+    """Refuse to open a SQLite file whose ``-wal`` was made on another file (see
+    :mod:`onenumber_cli.storage.wal`): SQLite would apply it, writing another database's
+    pages into this one.  Checked before this process first opens the file."""
+    from onenumber_cli.storage import wal
+
+    if _file_id(path) in _OPENED_FILES:
+        return
+    if wal.stray_wal(path):
+        raise StrayWal(url=str(path), wal=str(wal.wal_path(path)))
+
+
 def prepare_sqlite_file(path: Path, *, create: bool, private_dir: bool = False) -> None:
     """Create the database file with mode 0600 (its WAL/SHM files inherit it from SQLite).
 
@@ -272,8 +318,10 @@ FILE_ID = "onenumber_file_id"  # connection info key: (st_dev, st_ino) of the fi
 
 
 def _file_id(path: Path) -> tuple[int, int] | None:
+    """The file at ``path`` itself (``lstat``: a symbolic link put in the place of the
+    real path the database was opened by is not the file, even if it points to it)."""
     try:
-        status = path.stat()
+        status = os.lstat(path)
     except OSError:
         return None
     return status.st_dev, status.st_ino
@@ -296,6 +344,7 @@ def _sqlite_on_connect(synchronous: str, path: Path | None, dbapi_connection: An
         cursor.close()
     if path is not None:  # which file this connection opened (see Writes._check_file)
         record.info[FILE_ID] = _file_id(path)
+        _remember_opened(path)
 
 
 def _sqlite_on_begin(conn: Connection) -> None:
@@ -405,12 +454,13 @@ class Database:
                  lock_timeout: float = LOCK_TIMEOUT_SECONDS, synchronous: str = "full",
                  operator: str | None = None,
                  statement_timeout: float = STATEMENT_TIMEOUT_SECONDS) -> None:
-        self.url = url
+        url = self.url = real_sqlite_url(url)
         self.engine = make_engine(url, echo=echo, lock_timeout=lock_timeout,
                                   synchronous=synchronous, operator=operator,
                                   statement_timeout=statement_timeout)
         self._writer = self.engine.execution_options(onenumber_write=True)
         self.path = sqlite_path(url)
+        _remember_opened(self.path)
         # Run first in every change transaction (a command's database: the schema check)
         self.schema_guard: Callable[[Connection], None] | None = None
 
@@ -546,3 +596,4 @@ class Writes:
         opened = self.connection.connection.info.get(FILE_ID)
         if opened is not None and _file_id(path) != opened:
             raise DatabaseUnavailable("file_replaced", url=str(path))
+        refuse_second_name(path)  # a hard link made while it was open
