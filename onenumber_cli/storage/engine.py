@@ -565,6 +565,8 @@ class Writes:
             return result
         except BaseException as exc:  # a refusal, a lost race, Ctrl-C: nothing of it stays
             self._roll_back()
+            if isinstance(exc, DatabaseUnavailable) and exc.reason == "file_replaced":
+                self._salvage()
             if not isinstance(exc, DBAPIError):
                 raise
             outcome = classify(exc, self.db.url)
@@ -586,6 +588,17 @@ class Writes:
             if not self.connection.invalidated:
                 self.connection.invalidate()
             self.connection.rollback()  # on an invalidated connection: bookkeeping only
+
+    def _salvage(self) -> None:
+        """SQLite, the file moved or replaced: copy what this connection's WAL holds into
+        the file it opened now (a file moved and replaced by a link to itself is what the
+        next process opens through the link, with a WAL of its own; a checkpoint later, at
+        the close, could overwrite what that process wrote).  Best effort."""
+        try:
+            self.connection.connection.driver_connection.execute(  # type: ignore[union-attr]
+                "PRAGMA wal_checkpoint(PASSIVE)")
+        except sqlite3.Error:
+            pass
 
     def _check_file(self) -> None:
         """SQLite: refuse to commit into a file that is no longer the database's (deleted
