@@ -20,7 +20,7 @@ import sqlite3
 import sys
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar
@@ -594,11 +594,9 @@ class Writes:
         the file it opened now (a file moved and replaced by a link to itself is what the
         next process opens through the link, with a WAL of its own; a checkpoint later, at
         the close, could overwrite what that process wrote).  Best effort."""
-        try:
+        with suppress(sqlite3.Error):
             self.connection.connection.driver_connection.execute(  # type: ignore[union-attr]
                 "PRAGMA wal_checkpoint(PASSIVE)")
-        except sqlite3.Error:
-            pass
 
     def _check_file(self) -> None:
         """SQLite: refuse to commit into a file that is no longer the database's (deleted
