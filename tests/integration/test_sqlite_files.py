@@ -260,3 +260,70 @@ def test_a_hard_linked_database_file_is_refused(tmp_path: Path) -> None:
     error = json.loads(result.stderr)["error"]
     assert error["code"] == "database_unavailable" and "2 names" in error["message"]
     assert "-samefile" in error["hint"]
+
+
+LIVE_WRITER = textwrap.dedent("""
+    import sys
+    from pathlib import Path
+    from onenumber_cli import services
+    from onenumber_cli.services import Actor
+    from onenumber_cli.storage.connect import open_database
+    db = open_database(sys.argv[1], data_dir=Path(sys.argv[1]).parent)
+    services.register_device(db, Actor(operator="live"), "a1", "Watch", name="live")
+    print("ready", flush=True)
+    sys.stdin.read()  # holds the database open until the test ends it
+""")
+
+
+def test_the_wal_of_a_live_process_on_a_replaced_file_is_refused_too(tmp_path: Path) -> None:
+    """The file replaced while a process that wrote to it still runs: its WAL is in use,
+    and still not this file's."""
+    path, backup = _database_with_a_backup(tmp_path)
+    holder = subprocess.Popen([sys.executable, "-c", LIVE_WRITER, f"sqlite:///{path}"],
+                              cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                              text=True)
+    try:
+        assert holder.stdout is not None and holder.stdout.readline() == "ready\n"
+        assert wal.in_use(path)
+        os.replace(backup, path)
+        result = run("--db", f"sqlite:///{path}", "-o", "json", "status", "a1")
+        assert result.returncode == 6, result.stderr
+        assert json.loads(result.stderr)["error"]["code"] == "stray_wal"
+    finally:
+        holder.kill()
+        holder.wait()
+
+
+BUSY_WRITER = textwrap.dedent("""
+    import random, sqlite3, sys, time
+    conn = sqlite3.connect(sys.argv[1], timeout=30, isolation_level=None)
+    conn.execute("PRAGMA wal_autocheckpoint=4")  # checkpoints and WAL resets all the time
+    rng = random.Random(7)
+    end = time.monotonic() + float(sys.argv[2])
+    while time.monotonic() < end:
+        if rng.random() < 0.6:
+            conn.executemany("INSERT INTO t(v) VALUES (?)", [("x" * 2000,)] * rng.randint(1, 4))
+        else:
+            conn.execute("DELETE FROM t WHERE id % 3 = 0")
+    conn.close()
+""")
+
+
+def test_a_wal_in_use_is_judged_quickly_and_never_refused_while_writers_work(
+        tmp_path: Path) -> None:
+    path = tmp_path / "busy.sqlite"
+    with sqlite3.connect(path) as conn:
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("CREATE TABLE t(id INTEGER PRIMARY KEY, v TEXT)")
+    conn.close()
+    writers = [subprocess.Popen([sys.executable, "-c", BUSY_WRITER, str(path), "4"])
+               for _ in range(2)]
+    judged = 0
+    try:
+        while any(writer.poll() is None for writer in writers):
+            assert not wal.stray_wal(path)
+            judged += 1
+    finally:
+        for writer in writers:
+            writer.wait(timeout=60)
+    assert judged >= 50
