@@ -11,10 +11,12 @@ import unicodedata
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sqlalchemy import select, update
 
 from onenumber_cli.domain import names, values
-from onenumber_cli.domain.names import name_key, validate_name
+from onenumber_cli.domain.names import default_name, name_key, validate_name
 from onenumber_cli.domain.values import validate_type
 from onenumber_cli.errors import InvalidType
 from onenumber_cli.storage.models import devices
@@ -57,6 +59,17 @@ def test_no_name_character_folds_to_more_than_its_share_of_the_key_column() -> N
         assert len(name_key(char)) <= share, f"U+{code:04X}"
     widest = validate_name("Ｗ" * names.MAX_LENGTH)
     assert len(name_key(widest)) <= names.KEY_MAX_LENGTH
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(st.one_of(st.characters(), st.sampled_from([LIGATURE, "Ｗ", "ﾊﾟ", "ß", " "])),
+               max_size=64))
+def test_a_default_name_derived_from_any_type_is_a_valid_name_whose_key_fits(
+        device_type: str) -> None:
+    name = default_name(device_type, [])
+    if name is not None:
+        assert validate_name(name) == name
+        assert len(name_key(name)) <= names.KEY_MAX_LENGTH
 
 
 def test_register_with_such_a_type_is_exit_4_on_both_backends(db_url: str) -> None:
