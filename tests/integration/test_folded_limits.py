@@ -62,7 +62,7 @@ def test_no_name_character_folds_to_more_than_its_share_of_the_key_column() -> N
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.text(st.one_of(st.characters(), st.sampled_from([LIGATURE, "Ｗ", "ﾊﾟ", "ß", " "])),
+@given(st.text(st.one_of(st.characters(), st.sampled_from([LIGATURE, "Ｗ", "ﾊ", "ﾟ", "ß", " "])),
                max_size=64))
 def test_a_default_name_derived_from_any_type_is_a_valid_name_whose_key_fits(
         device_type: str) -> None:
