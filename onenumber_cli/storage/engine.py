@@ -27,7 +27,13 @@ from typing import Any, TypeVar
 
 from sqlalchemy import event
 from sqlalchemy.engine import URL, Connection, Engine, create_engine, make_url
-from sqlalchemy.exc import ArgumentError, DBAPIError, IntegrityError, NoSuchModuleError
+from sqlalchemy.exc import (
+    ArgumentError,
+    DBAPIError,
+    IntegrityError,
+    NoSuchModuleError,
+    SQLAlchemyError,
+)
 
 from onenumber_cli.errors import (
     Conflict,
@@ -594,7 +600,7 @@ class Writes:
         the file it opened now (a file moved and replaced by a link to itself is what the
         next process opens through the link, with a WAL of its own; a checkpoint later, at
         the close, could overwrite what that process wrote).  Best effort."""
-        with suppress(sqlite3.Error):
+        with suppress(sqlite3.Error, SQLAlchemyError):
             self.connection.connection.driver_connection.execute(  # type: ignore[union-attr]
                 "PRAGMA wal_checkpoint(PASSIVE)")
 
