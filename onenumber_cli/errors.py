@@ -12,6 +12,7 @@ to exit codes in exactly one place; nothing here knows about exit codes.
 
 from __future__ import annotations
 
+from enum import Enum
 from typing import Any, ClassVar
 
 
@@ -41,6 +42,19 @@ def _rebuild(cls: type[OneNumberError], reason: str | None, details: Any,
     return cls(reason, details, **params)
 
 
+class ValueKind(Enum):
+    """The kind of a value that was given (a config file's) or expected, as a parameter
+    of an error: the presentation layer says it in words (never Python's type names)."""
+
+    STRING = "string"
+    NUMBER = "number"
+    BOOLEAN = "boolean"
+    TABLE = "table"
+    ARRAY = "array"
+    DATETIME = "datetime"
+    OTHER = "other"
+
+
 # --- kinds -------------------------------------------------------------------------
 
 
@@ -68,6 +82,13 @@ class Conflict(OneNumberError):
 
 class DatabaseUnavailable(OneNumberError):
     code = "database_unavailable"
+
+
+class StrayWal(DatabaseUnavailable):
+    """A SQLite file's ``-wal`` was made on another file (the database file was replaced
+    and the old one's WAL left beside it): refused instead of applied."""
+
+    code = "stray_wal"
 
 
 class SchemaMismatch(OneNumberError):
@@ -203,6 +224,14 @@ class TargetNotEmpty(InvalidInput):
     """``db copy`` refuses a target that holds anything but an interrupted copy."""
 
     code = "target_not_empty"
+
+
+class CopySourceInvalid(InvalidInput):
+    """``db copy`` found a source row the target's schema cannot hold (a value an older
+    program stored in SQLite, which does not enforce column sizes): refused before the
+    target is touched."""
+
+    code = "copy_source_invalid"
 
 
 class CopyUnverified(OneNumberError):

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from onenumber_cli.errors import InvalidArgument
+from onenumber_cli.errors import InvalidArgument, ValueKind
 from onenumber_cli.i18n import LANGUAGES, language_from_environment
 from onenumber_cli.spreadsheet import CSV_ENCODINGS
 
@@ -99,8 +99,10 @@ def data_dir(environ: Mapping[str, str] = os.environ) -> Path:
 
 def load_config(path: Path) -> dict[str, Any]:
     """The config file's settings: a regular file of at most :data:`CONFIG_MAX_BYTES`,
-    UTF-8 TOML, known keys, each a string (a FIFO or a device would hang or flood every
-    command; a wrong value type would fail later, far from its cause)."""
+    UTF-8 TOML (a byte order mark, as Windows Notepad writes, is skipped), known keys,
+    each a string (a FIFO or a device would hang or flood every command; a wrong value
+    type would fail later, far from its cause).  Whatever the file holds, the only error
+    is :class:`InvalidArgument` naming the file (and the line where there is one)."""
     import stat
 
     try:
@@ -119,42 +121,104 @@ def load_config(path: Path) -> dict[str, Any]:
     try:
         with path.open("rb") as handle:
             raw = handle.read(CONFIG_MAX_BYTES + 1)[:CONFIG_MAX_BYTES]
-        data = tomllib.loads(raw.decode("utf-8"))
+        text = raw.decode("utf-8-sig")  # UTF-8, with or without a byte order mark
+        data = tomllib.loads(text)
     except UnicodeDecodeError as exc:
+        line = raw[:exc.start].count(b"\n") + 1
         raise InvalidArgument("config", path=str(path),
-                              detail=f"not UTF-8 (byte {exc.start + 1})") from None
-    except (OSError, tomllib.TOMLDecodeError) as exc:
+                              detail=f"not UTF-8 (at line {line}, byte {exc.start + 1})"
+                              ) from None
+    except RecursionError:  # tomllib recurses once per nested array or inline table
+        raise InvalidArgument("config", path=str(path),
+                              detail=f"nested too deeply (at line {_deep_line(text)})"
+                              ) from None
+    except OSError as exc:
+        raise InvalidArgument("config", path=str(path), detail=exc.strerror) from None
+    except ValueError as exc:  # TOMLDecodeError (it names the line), or a value tomllib
+        # cannot convert (an integer of more than 4300 digits)
         raise InvalidArgument("config", path=str(path), detail=str(exc)) from None
-    profiles = data.pop("profiles", {})
+    profiles = data.pop(PROFILES, {})
     _check_table(data, path, "")
     if not isinstance(profiles, dict):
-        raise InvalidArgument("config_value", path=str(path), key="profiles",
-                              type=type(profiles).__name__)
+        raise InvalidArgument("config_table", path=str(path), key=PROFILES,
+                              given=value_kind(profiles), expected=ValueKind.TABLE)
     for name, table in profiles.items():
         if not isinstance(table, dict):
-            raise InvalidArgument("config_value", path=str(path), key=f"profiles.{name}",
-                                  type=type(table).__name__)
-        _check_table(table, path, f"profiles.{name}.")
+            raise InvalidArgument("config_table", path=str(path), key=f"{PROFILES}.{name}",
+                                  given=value_kind(table), expected=ValueKind.TABLE)
+        _check_table(table, path, f"{PROFILES}.{name}.")
     if profiles:
         data[PROFILES] = profiles
     return data
 
 
+MAX_NESTING = 50  # where a too deeply nested file is reported: the line this depth is passed
+
+
+def _deep_line(text: str) -> int:
+    """The line where the brackets and braces of ``text`` first nest more than
+    :data:`MAX_NESTING` deep (counted without regard to strings: only asked of a file
+    that tomllib could not parse for its nesting)."""
+    depth = 0
+    line = 1
+    for char in text:
+        if char == "\n":
+            line += 1
+        elif char in "[{":
+            depth += 1
+            if depth > MAX_NESTING:
+                return line
+        elif char in "]}":
+            depth = max(0, depth - 1)
+    return line
+
+
 PROFILES = "profiles"  # [profiles.NAME] tables: the same keys, and confirm = true|false
+CONFIRM = "confirm"
+
+
+def known_keys(prefix: str = "") -> str:
+    """The keys a table of the config file may have, in the order of :data:`GLOBAL_OPTIONS`
+    (``confirm`` too in a profile): what the error about an unknown key lists."""
+    keys = [str(option.config) for option in CONFIGURABLE]
+    return ", ".join(keys + ([CONFIRM] if prefix else []))
 
 
 def _check_table(table: dict[str, Any], path: Path, prefix: str) -> None:
     """Known keys, each a string (``confirm`` in a profile: a boolean)."""
-    allowed = CONFIG_KEYS | ({"confirm"} if prefix else set())
+    allowed = CONFIG_KEYS | ({CONFIRM} if prefix else set())
     unknown = sorted(set(table) - allowed)
     if unknown:
         raise InvalidArgument("config_keys", path=str(path),
-                              keys=", ".join(prefix + key for key in unknown))
+                              keys=", ".join(prefix + key for key in unknown),
+                              known=known_keys(prefix))
     for key, value in table.items():
-        wanted = bool if key == "confirm" else str
-        if not isinstance(value, wanted):
+        if key == CONFIRM:
+            if not isinstance(value, bool):
+                raise InvalidArgument("config_bool", path=str(path), key=prefix + key,
+                                      given=value_kind(value), expected=ValueKind.BOOLEAN)
+        elif not isinstance(value, str):
             raise InvalidArgument("config_value", path=str(path), key=prefix + key,
-                                  type=type(value).__name__)
+                                  given=value_kind(value), expected=ValueKind.STRING)
+
+
+def value_kind(value: object) -> ValueKind:
+    """What kind of TOML value ``value`` is (what tomllib makes of it)."""
+    import datetime
+
+    if isinstance(value, str):
+        return ValueKind.STRING
+    if isinstance(value, bool):  # before int: a bool is an int
+        return ValueKind.BOOLEAN
+    if isinstance(value, int | float):
+        return ValueKind.NUMBER
+    if isinstance(value, dict):
+        return ValueKind.TABLE
+    if isinstance(value, list):
+        return ValueKind.ARRAY
+    if isinstance(value, datetime.date | datetime.time):
+        return ValueKind.DATETIME
+    return ValueKind.OTHER
 
 
 @dataclass

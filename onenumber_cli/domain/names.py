@@ -15,6 +15,9 @@ from functools import lru_cache
 from onenumber_cli.errors import DuplicateName, InvalidName
 
 MAX_LENGTH = 30
+# The folded key (:func:`name_key`) must fit its column (devices.name_key, VARCHAR(120)),
+# on PostgreSQL, which enforces it, and on SQLite, which would not: the rule is the domain's.
+KEY_MAX_LENGTH = 120
 SPACES = frozenset({"\u0020", "\u3000"})
 SYMBOLS = frozenset("-_.+\uff0d\uff3f\uff0e\uff0b")  # - _ . + and － ＿ ． ＋
 # U+FF0D is the JIS X 0208 full-width hyphen; Python's shift_jis codec maps that code
@@ -98,6 +101,10 @@ def validate_name(raw: str) -> str:
         else:
             reason = "bad_chars"
         raise InvalidName(reason, details=[o.to_dict() for o in bad], where=tuple(bad))
+    key_length = len(name_key(name))
+    if key_length > KEY_MAX_LENGTH:  # unreachable with JIS characters (each folds to one),
+        # kept so that the limit holds whatever the repertoire becomes
+        raise InvalidName("key_too_long", length=key_length, max=KEY_MAX_LENGTH)
     return name
 
 
@@ -118,6 +125,8 @@ def default_name(device_type: str, taken_keys: Iterable[str]) -> str | None:
         c for c in unicodedata.normalize("NFC", device_type) if c in SPACES or is_name_char(c)
     )
     base = _trim(kept[:MAX_LENGTH])
+    while len(name_key(base)) > KEY_MAX_LENGTH:  # see validate_name: never with JIS
+        base = _trim(base[:-1])
     if not base:
         return None
     taken = set(taken_keys)

@@ -7,10 +7,14 @@ import unicodedata
 from datetime import UTC, datetime, timedelta, tzinfo
 from enum import StrEnum
 
+from onenumber_cli.domain.names import name_key
 from onenumber_cli.errors import InvalidAccount, InvalidOperator, InvalidTime, InvalidType
 
 ACCOUNT_RE = re.compile(r"[A-Za-z0-9._@+\-]{1,64}")
 TYPE_MAX_LENGTH = 64
+# The type folded as names are (NFKC, case folded: devices.type_key, VARCHAR(256)) must fit
+# its column on both backends: NFKC expands some characters up to 18 (U+FDFA: 1 -> 18).
+TYPE_KEY_MAX_LENGTH = 256
 OPERATOR_MAX_LENGTH = 128  # the audit column's size on both backends
 FORMULA_STARTS = frozenset("=+-@")  # a spreadsheet cell starting so is a formula
 # Times an operator may give: the calendar's edges cannot be converted between zones.
@@ -81,6 +85,10 @@ def validate_type(raw: str) -> str:
         raise InvalidType(value=raw, max=TYPE_MAX_LENGTH)
     if unicodedata.normalize("NFKC", device_type[0]) in FORMULA_STARTS:
         raise InvalidType("formula", value=raw, first=device_type[0])
+    key_length = len(name_key(device_type))
+    if key_length > TYPE_KEY_MAX_LENGTH:
+        raise InvalidType("key_too_long", value=raw, length=key_length,
+                          max=TYPE_KEY_MAX_LENGTH)
     return device_type
 
 

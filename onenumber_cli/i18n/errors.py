@@ -18,7 +18,7 @@ from datetime import datetime
 from typing import Any
 
 from onenumber_cli.domain.names import Offence
-from onenumber_cli.errors import OneNumberError
+from onenumber_cli.errors import OneNumberError, ValueKind
 from onenumber_cli.i18n import N_, Message, N_plural, pgettext, t, translate
 
 Display = Callable[[datetime], str]
@@ -114,7 +114,7 @@ ERRORS: dict[tuple[str, str | None], tuple[Message, Message]] = {
     ),
     ("invalid_argument", "config_keys"): (
         N_("The configuration file {path} has unknown keys: {keys}."),
-        N_("Known keys: database_url, output, lang, tz, operator, sqlite_synchronous."),
+        N_("Known keys: {known}."),
     ),
     ("invalid_argument", "xlsx_terminal"): (
         N_("-o xlsx writes a workbook, which a terminal cannot show."),
@@ -395,13 +395,32 @@ ERRORS: dict[tuple[str, str | None], tuple[Message, Message]] = {
         N_("Choose one of: {choices} (full, the default, survives power loss)."),
     ),
     ("invalid_argument", "config_value"): (
-        N_("The configuration file {path} gives {key} a {type}, not a string."),
+        N_("The configuration file {path} gives {key} {given}; it must be {expected}."),
         N_("Quote the value, e.g. {key} = \"...\"."),
+    ),
+    ("invalid_argument", "config_table"): (
+        N_("The configuration file {path} gives {key} {given}; it must be {expected}."),
+        N_("Write each profile as a section: [profiles.NAME], then its keys on the lines below."),
+    ),
+    ("invalid_argument", "config_bool"): (
+        N_("The configuration file {path} gives {key} {given}; it must be {expected}."),
+        N_("Write {key} = true or {key} = false, without quotes."),
     ),
     ("invalid_operator", None): (
         N_("'{value}' cannot be used as an operator name."),
         N_("Use 1 to {max} printable characters without leading or trailing spaces (--operator or "
            "ONENUMBER_OPERATOR)."),
+    ),
+    ("invalid_type", "key_too_long"): (
+        N_("The device type '{value}' becomes {length} characters when compared as names are "
+           "(NFKC: some characters, such as ligatures, expand into several); at most {max} are "
+           "allowed."),
+        N_("Write the type with fewer or plainer characters (e.g. spell a ligature out)."),
+    ),
+    ("invalid_name", "key_too_long"): (
+        N_("The device name becomes {length} characters when compared with other names (NFKC); "
+           "at most {max} are allowed."),
+        N_("Use a shorter name, or plainer characters."),
     ),
     ("invalid_type", "formula"): (
         N_("The device type '{value}' starts with '{first}', which a spreadsheet would run as a "
@@ -452,6 +471,20 @@ ERRORS: dict[tuple[str, str | None], tuple[Message, Message]] = {
         N_("The database file {url} was deleted or replaced while the tool was using it."),
         N_("The last change was not saved. Restore the file (or point --db at the right one) and "
            "try again."),
+    ),
+    ("stray_wal", None): (
+        N_("The write-ahead log {wal} was not written for the database file {url}: the file was "
+           "replaced and the old file's log left beside it. SQLite would apply it and corrupt "
+           "the database."),
+        N_("Nothing was opened or changed. If the database file was replaced on purpose (a "
+           "restored backup), move the stray log away (mv {wal} {wal}.stray, and the -shm file "
+           "beside it), then try again; otherwise put back the file the log belongs to."),
+    ),
+    ("database_unavailable", "hard_linked"): (
+        N_("The database file {url} has {links} names (hard links): a process opening it by "
+           "another name would use a write-ahead log of its own and corrupt the database."),
+        N_("Keep one name: remove the other links (find them with find / -samefile {url}), or "
+           "work on a copy."),
     ),
     ("invalid_argument", "grant_backend"): (
         N_("db grant is for PostgreSQL; a SQLite database has no roles."),
@@ -572,6 +605,13 @@ ERRORS: dict[tuple[str, str | None], tuple[Message, Message]] = {
            "{revision}; this program copies revision {head}."),
         N_("Drop that database (or delete the file) and run db copy again."),
     ),
+    ("copy_source_invalid", "too_long"): (
+        N_("The source {url} holds a value longer than its column allows: table {table}, row "
+           "{row}, column {column} has {length} characters (at most {max})."),
+        N_("Nothing was written to the target. An older onenumber stored this value: shorten it "
+           "in the source (the README's section on db copy shows the statement), then run the same "
+           "db copy again."),
+    ),
     ("copy_unverified", None): (
         N_("The copy in {url} does not have the source's row counts: {detail}"),
         N_("Something else wrote into the target during the copy. Make sure nobody uses it, then "
@@ -581,6 +621,18 @@ ERRORS: dict[tuple[str, str | None], tuple[Message, Message]] = {
         N_("--to names the database being copied ({url})."),
         N_("Give another, empty database with --to."),
     ),
+}
+
+
+# A value kind in words: "gives output {given}; it must be {expected}".
+VALUE_KINDS: dict[ValueKind, Message] = {
+    ValueKind.STRING: N_("text in quotes"),
+    ValueKind.NUMBER: N_("a number"),
+    ValueKind.BOOLEAN: N_("true or false"),
+    ValueKind.TABLE: N_("a table ([section])"),
+    ValueKind.ARRAY: N_("a list ([...])"),
+    ValueKind.DATETIME: N_("a date or time"),
+    ValueKind.OTHER: N_("a value of another kind"),
 }
 
 
@@ -600,6 +652,8 @@ def _utc_iso(value: datetime) -> str:
 def render_value(value: Any, display: Display = _utc_iso) -> Any:
     if isinstance(value, datetime):
         return display(value)
+    if isinstance(value, ValueKind):
+        return translate(VALUE_KINDS[value])
     if isinstance(value, tuple) and value and all(isinstance(v, Offence) for v in value):
         return describe_offences(value)
     return value

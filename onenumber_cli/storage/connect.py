@@ -12,6 +12,9 @@ from onenumber_cli.storage.engine import (
     Database,
     parse_url,
     prepare_sqlite_file,
+    real_sqlite_url,
+    refuse_second_name,
+    refuse_stray_wal,
     sqlite_path,
 )
 from onenumber_cli.storage.location import default_url
@@ -33,11 +36,13 @@ def open_database(url: str | None, *, data_dir: Path, schema_check: bool = True,
     ``onenumber/OPERATOR``) unless the URL gives ``?application_name=`` itself.
     """
     is_default = url is None
-    parsed = parse_url(default_url(data_dir) if url is None else url)
+    parsed = real_sqlite_url(parse_url(default_url(data_dir) if url is None else url))
     path = sqlite_path(parsed)
-    if path is not None:
+    if path is not None:  # the real path: one name, one WAL (see real_sqlite_url)
         prepare_sqlite_file(path, create=(is_default and create_default) or create,
                             private_dir=is_default)
+        refuse_second_name(path)
+        refuse_stray_wal(path)
     db = Database(parsed, echo=echo, lock_timeout=lock_timeout, synchronous=synchronous,
                   operator=operator, statement_timeout=statement_timeout)
     if not schema_check:

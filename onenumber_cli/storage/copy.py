@@ -48,7 +48,12 @@ from sqlalchemy import (
 from sqlalchemy.engine import Connection
 
 from onenumber_cli import check
-from onenumber_cli.errors import CopyUnverified, InvalidArgument, TargetNotEmpty
+from onenumber_cli.errors import (
+    CopySourceInvalid,
+    CopyUnverified,
+    InvalidArgument,
+    TargetNotEmpty,
+)
 from onenumber_cli.storage import removal, schema
 from onenumber_cli.storage import revision as program
 from onenumber_cli.storage.engine import Database
@@ -205,15 +210,40 @@ def _count(conn: Connection, table: Table) -> int:
     return int(conn.execute(select(func.count()).select_from(table)).scalar_one())
 
 
+def _refuse_overlong(source: Database, reading: Connection) -> None:
+    """Refuse a source row with a value longer than its column (SQLite does not enforce
+    column sizes, and an older program let a device type fold (NFKC) to more than
+    ``type_key`` holds): PostgreSQL would refuse it in the middle of the copy.  Both
+    targets alike: the sizes are the schema's.  Nothing is written before this."""
+    if source.backend != "sqlite":  # PostgreSQL enforced every size when the row was written
+        return
+    for table in copied_tables():
+        key = list(table.primary_key.columns)
+        for column in table.columns:
+            limit = getattr(column.type, "length", None)
+            if not isinstance(column.type, String) or limit is None:
+                continue
+            found = reading.execute(
+                select(*key, func.length(column)).where(func.length(column) > limit)
+                .order_by(*key).limit(1)).first()
+            if found is not None:
+                raise CopySourceInvalid(
+                    "too_long", url=source.display_url(), table=table.name,
+                    row=", ".join(f"{c.name}={value}" for c, value in zip(key, found,
+                                                                          strict=False)),
+                    column=column.name, length=found[-1], max=limit)
+
+
 def copy(source: Database, target: Database, *, progress: Progress | None = None,
          chunk: int = CHUNK_ROWS) -> CopyReport:
     """Copy every row of ``source`` into the empty ``target`` (see the module docstring)."""
     if _same_database(source, target):
         raise InvalidArgument("copy_same_database", url=target.display_url())
     schema.require_current(source)
-    restarted = _prepare(target, source.display_url())
-    counts: list[TableCount] = []
     with _snapshot(source) as reading:
+        _refuse_overlong(source, reading)  # before the target is touched
+        restarted = _prepare(target, source.display_url())
+        counts: list[TableCount] = []
         expected = {table.name: _count(reading, table) for table in copied_tables()}
         for table in copied_tables():
             done = 0

@@ -20,21 +20,29 @@ import sqlite3
 import sys
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar
 
 from sqlalchemy import event
 from sqlalchemy.engine import URL, Connection, Engine, create_engine, make_url
-from sqlalchemy.exc import ArgumentError, DBAPIError, IntegrityError, NoSuchModuleError
+from sqlalchemy.exc import (
+    ArgumentError,
+    DBAPIError,
+    IntegrityError,
+    NoSuchModuleError,
+    SQLAlchemyError,
+)
 
 from onenumber_cli.errors import (
     Conflict,
     DatabaseUnavailable,
     InvalidArgument,
     OneNumberError,
+    StrayWal,
 )
+from onenumber_cli.storage.location import make_private_dir
 
 T = TypeVar("T")
 
@@ -70,10 +78,16 @@ class _Lost(_Retry):
     """Internal: the connection was lost before commit; run again on a new connection."""
 
 
+def _secret_keys(url: URL) -> list[str]:
+    """The URL's query keys that carry a secret, in any case (``?PASSWORD=`` too: a
+    secret is hidden whatever its spelling, whether or not libpq reads it)."""
+    return [key for key in url.query if key.lower() in _SECRET_QUERY_KEYS]
+
+
 def _hidden(url: URL) -> URL:
     """``url`` with every secret (the password, and ``?password=`` or ``?sslpassword=``
     given as query parameters, which libpq accepts too) replaced by ``***``."""
-    secrets_given = {key: "***" for key in _SECRET_QUERY_KEYS if key in url.query}
+    secrets_given = {key: "***" for key in _secret_keys(url)}
     if secrets_given:
         url = url.update_query_dict(secrets_given)
     return url
@@ -91,7 +105,7 @@ def masked(url: str | URL) -> str:
 def secrets_of(url: URL) -> list[str]:
     """The secret strings a URL carries, to blank out of driver messages."""
     found = [str(url.password)] if url.password else []
-    for key in _SECRET_QUERY_KEYS:
+    for key in _secret_keys(url):
         value = url.query.get(key)
         found += [value] if isinstance(value, str) else list(value or ())
     return [secret for secret in found if secret]
@@ -159,6 +173,51 @@ def sqlite_path(url: URL) -> Path | None:
     return Path(url.database).expanduser()
 
 
+def real_sqlite_url(url: URL) -> URL:
+    """A SQLite URL naming its file by its real path (every symbolic link resolved, once, at
+    open): SQLite names the WAL and its index after the path it opens, so two processes
+    opening one file by two names would each write a WAL of their own, and corrupt it."""
+    path = sqlite_path(url)
+    if path is None:
+        return url
+    real = os.path.realpath(path)
+    return url if real == url.database else url.set(database=real)
+
+
+def refuse_second_name(path: Path) -> None:
+    """Refuse a database file that has another name (a hard link): a process opening it by
+    that name would use another WAL (symbolic links are resolved; a hard link cannot be)."""
+    try:
+        links = os.stat(path).st_nlink
+    except OSError:
+        return  # missing: the caller's own check says so
+    if links > 1:
+        raise DatabaseUnavailable("hard_linked", url=str(path), links=links)
+
+
+# The SQLite files (st_dev, st_ino) this process has opened: their WAL is its own, and
+# reading such a file through a descriptor of our own would drop, at its close, the POSIX
+# locks SQLite's connections of this process hold on it.
+_OPENED_FILES: set[tuple[int, int]] = set()
+
+
+def _remember_opened(path: Path | None) -> None:
+    if path is not None and (found := _file_id(path)) is not None:
+        _OPENED_FILES.add(found)
+
+
+def refuse_stray_wal(path: Path) -> None:
+    """Refuse to open a SQLite file whose ``-wal`` was made on another file (see
+    :mod:`onenumber_cli.storage.wal`): SQLite would apply it, writing another database's
+    pages into this one.  Checked before this process first opens the file."""
+    from onenumber_cli.storage import wal
+
+    if _file_id(path) in _OPENED_FILES:
+        return
+    if wal.stray_wal(path):
+        raise StrayWal(url=str(path), wal=str(wal.wal_path(path)))
+
+
 def prepare_sqlite_file(path: Path, *, create: bool, private_dir: bool = False) -> None:
     """Create the database file with mode 0600 (its WAL/SHM files inherit it from SQLite).
 
@@ -168,9 +227,9 @@ def prepare_sqlite_file(path: Path, *, create: bool, private_dir: bool = False) 
         return
     if not create:
         raise DatabaseUnavailable("missing_file", url=str(path))
-    if private_dir:
-        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     try:
+        if private_dir:
+            make_private_dir(path.parent)
         fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
     except FileExistsError:
         return
@@ -265,8 +324,10 @@ FILE_ID = "onenumber_file_id"  # connection info key: (st_dev, st_ino) of the fi
 
 
 def _file_id(path: Path) -> tuple[int, int] | None:
+    """The file at ``path`` itself (``lstat``: a symbolic link put in the place of the
+    real path the database was opened by is not the file, even if it points to it)."""
     try:
-        status = path.stat()
+        status = os.lstat(path)
     except OSError:
         return None
     return status.st_dev, status.st_ino
@@ -289,6 +350,7 @@ def _sqlite_on_connect(synchronous: str, path: Path | None, dbapi_connection: An
         cursor.close()
     if path is not None:  # which file this connection opened (see Writes._check_file)
         record.info[FILE_ID] = _file_id(path)
+        _remember_opened(path)
 
 
 def _sqlite_on_begin(conn: Connection) -> None:
@@ -398,12 +460,13 @@ class Database:
                  lock_timeout: float = LOCK_TIMEOUT_SECONDS, synchronous: str = "full",
                  operator: str | None = None,
                  statement_timeout: float = STATEMENT_TIMEOUT_SECONDS) -> None:
-        self.url = url
+        url = self.url = real_sqlite_url(url)
         self.engine = make_engine(url, echo=echo, lock_timeout=lock_timeout,
                                   synchronous=synchronous, operator=operator,
                                   statement_timeout=statement_timeout)
         self._writer = self.engine.execution_options(onenumber_write=True)
         self.path = sqlite_path(url)
+        _remember_opened(self.path)
         # Run first in every change transaction (a command's database: the schema check)
         self.schema_guard: Callable[[Connection], None] | None = None
 
@@ -508,6 +571,8 @@ class Writes:
             return result
         except BaseException as exc:  # a refusal, a lost race, Ctrl-C: nothing of it stays
             self._roll_back()
+            if isinstance(exc, DatabaseUnavailable) and exc.reason == "file_replaced":
+                self._salvage()
             if not isinstance(exc, DBAPIError):
                 raise
             outcome = classify(exc, self.db.url)
@@ -530,6 +595,15 @@ class Writes:
                 self.connection.invalidate()
             self.connection.rollback()  # on an invalidated connection: bookkeeping only
 
+    def _salvage(self) -> None:
+        """SQLite, the file moved or replaced: copy what this connection's WAL holds into
+        the file it opened now (a file moved and replaced by a link to itself is what the
+        next process opens through the link, with a WAL of its own; a checkpoint later, at
+        the close, could overwrite what that process wrote).  Best effort."""
+        with suppress(sqlite3.Error, SQLAlchemyError):
+            self.connection.connection.driver_connection.execute(  # type: ignore[union-attr]
+                "PRAGMA wal_checkpoint(PASSIVE)")
+
     def _check_file(self) -> None:
         """SQLite: refuse to commit into a file that is no longer the database's (deleted
         or replaced behind our back: the commit would go to an unlinked inode, lost)."""
@@ -539,3 +613,4 @@ class Writes:
         opened = self.connection.connection.info.get(FILE_ID)
         if opened is not None and _file_id(path) != opened:
             raise DatabaseUnavailable("file_replaced", url=str(path))
+        refuse_second_name(path)  # a hard link made while it was open

@@ -69,6 +69,19 @@ def test_passwords_are_masked_in_config_show(cli: Invoke) -> None:
     assert settings["database_url"]["value"] == "postgresql+psycopg://op:***@db.example/onenumber"
 
 
+@pytest.mark.parametrize("key", ["password", "PASSWORD", "Password", "sslPassword"])
+def test_a_query_string_password_is_masked_in_any_case_wherever_the_url_is_shown(
+        cli: Invoke, key: str) -> None:
+    url = f"postgresql+psycopg://op@127.0.0.1:1/onenumber?{key}=hunter2"
+    settings = shown(cli, "--db", url)
+    assert settings["database_url"]["value"] == f"postgresql+psycopg://op@127.0.0.1:1/onenumber?{key}=***"
+    for command in (["status", "x"], ["db", "current"]):
+        result = cli("--db", url, *command)
+        assert result.exit_code == 6
+        assert "hunter2" not in result.stdout + result.stderr
+        assert f"{key}=***" in result.stderr
+
+
 @pytest.mark.parametrize(("text", "words"), [("output = \n", "cannot be read"),
                                              ('colour = "red"\n', "unknown keys")])
 def test_a_broken_config_file_is_a_usage_error(cli: Invoke, text: str, words: str) -> None:
