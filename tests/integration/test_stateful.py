@@ -1,11 +1,16 @@
 """Stateful property test: random sequences of every change, through the core API.
 
-A hypothesis ``RuleBasedStateMachine`` drives single changes (each sometimes a dry run)
-and small batches (per row, atomic, dry run) over three accounts, a few device types,
-names whose keys collide, two IMEIs and ``at`` times from the far past to a minute
-ahead, so capacity limits, duplicates, last-device refusals, ``--replace`` on full
-one-number accounts and cancelled contracts all come up.  After every step the laws
-hold:
+A hypothesis ``RuleBasedStateMachine`` drives single changes (each sometimes a dry run),
+small batches (per row, atomic, dry run; every action, with every field it takes) and
+``batch revert`` of any batch it made before (a revert too; per row, atomic, dry run)
+over three accounts, a few device types, names whose keys collide, names that are one
+of the account's device ids (as they are, or in capitals: allowed once that device is
+unregistered), two IMEIs and ``at`` times from the far past to a minute ahead, so
+capacity limits, duplicates, last-device refusals, ``--replace`` on full one-number
+accounts, cancelled and re-subscribed contracts, and reverts after later changes all
+come up.  On PostgreSQL a rule ends the tool's server sessions from a second
+connection between steps, so the next change runs on a fresh connection.  After every
+step the laws hold:
 
 - ``check`` finds nothing (capacity, slots, names, history consistent with the
   registrations, nothing unregistered before it was registered, no future times);
@@ -17,7 +22,11 @@ hold:
   ``register`` event per device and one ``unregister`` per unregistered device;
 - audit and history are append-only (earlier rows never change);
 - a refused change, a dry run and a no-op (``changed: false``) leave the database
-  exactly as it was.
+  exactly as it was;
+- revert locality (:func:`revert_locality`, after each revert step): a revert changes
+  only the devices and contracts its batch's audit records name, and only back to the
+  ``before`` those records hold; each record it writes undoes one record of that
+  batch, and no record is ever undone twice.
 
 A refused change raises :class:`OneNumberError` (any subclass); anything else escaping
 a change is a bug, and hypothesis reports it with the shortest sequence it can find.
@@ -86,10 +95,10 @@ ACTIONS = tuple(Action)
 # this file, which a random run of 40 examples found in about 3 runs out of 4.  A failure
 # is saved in .hypothesis/ and replayed first; print_blob gives the @reproduce_failure
 # line that replays it anywhere.
-MIN_STEPS = 0
+MIN_STEPS = 2000
 SETTINGS = settings(
-    max_examples=40,
-    stateful_step_count=25,
+    max_examples=60,
+    stateful_step_count=50,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow],
     print_blob=True,
@@ -223,6 +232,7 @@ class Changes(RuleBasedStateMachine):
         self.token = secrets.token_hex(4)  # batch ids unique in the shared database
         self.runs = 0  # batches run (each gets an id of its own)
         self.batches: list[str] = []  # the batches that changed something: revertible
+        self.steps_since_kill = 0  # kills between every step would test little else
 
     def state(self) -> Snapshot:
         """The database's state (read again only after a change)."""
@@ -232,6 +242,7 @@ class Changes(RuleBasedStateMachine):
 
     def step(self) -> None:
         type(self).steps += 1
+        self.steps_since_kill += 1
 
     # --- inputs drawn against the current state --------------------------------------
 
@@ -449,12 +460,14 @@ class Changes(RuleBasedStateMachine):
 
     # --- lost connections -------------------------------------------------------------
 
+    @precondition(lambda self: self.steps_since_kill >= 10)
     @rule()
     def kill_connections(self) -> None:
         """PostgreSQL: end the server sessions of the tool's pooled connections from a
         second connection (as a failover or an idle-session timeout would), so the next
         change runs on a fresh connection.  SQLite has none to kill."""
         self.step()
+        self.steps_since_kill = 0
         if self.killer is None or not self.pids:
             return
         pids = {"pids": sorted(self.pids)}
