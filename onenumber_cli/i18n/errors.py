@@ -484,8 +484,8 @@ ERRORS: dict[tuple[str, str | None], tuple[Message, Message]] = {
     ("changed_since", "unregistered"): (
         N_("Device {device} ({name}) of {account} was unregistered after the batch; the batch's "
            "change to it cannot be undone."),
-        N_("Nothing was changed: a revert never undoes a later change. See the device with: "
-           "onenumber devices show {account} {device}"),
+        N_("Nothing was changed: a revert never undoes a later change. The registration history "
+           "shows what happened: onenumber history {account}"),
     ),
     ("changed_since", "register"): (
         N_("Device {device} of {account} is now '{current}' in slot {slot}, not '{expected}' in "
@@ -502,8 +502,8 @@ ERRORS: dict[tuple[str, str | None], tuple[Message, Message]] = {
     ("changed_since", "registered_since"): (
         N_("Devices were registered on {account} after the batch: {devices}; undoing the batch's "
            "change would unregister or move them."),
-        N_("Nothing was changed. If the change should still be undone, unregister those devices "
-           "by hand first."),
+        N_("Nothing was changed. If the batch's change should still be undone, undo it by hand: "
+           "onenumber status {account} shows the devices and what can be done."),
     ),
     ("schema_mismatch", "copying"): (
         N_("The database {url} is being filled by onenumber db copy, which has not finished."),

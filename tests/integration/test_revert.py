@@ -159,7 +159,7 @@ def test_reverting_a_registration_never_unregisters_another_device_named_after_i
     result = refused(undo(db, "b1", "r1"), "unregistered")
     for lang in ("en", "ja"):
         message, hint = rendered(result, lang)
-        assert device in message and "batchdev" in message and device in hint
+        assert device in message and "batchdev" in message and "history multi" in hint
     assert snapshot(db) == after  # the other device is still registered; no audit record
     assert services.show_device(db, "multi", name_of(device)).slot == 1
     assert list(check.run(db)) == []
