@@ -584,6 +584,30 @@ ERRORS: dict[tuple[str, str | None], tuple[Message, Message]] = {
            "left it."),
         N_("It was renamed after the batch; rename it by hand if it should still go back."),
     ),
+    ("changed_since", "unregistered"): (
+        N_("Device {device} ({name}) of {account} was unregistered after the batch; the batch's "
+           "change to it cannot be undone."),
+        N_("Nothing was changed: a revert never undoes a later change. The registration history "
+           "shows what happened: onenumber history {account}"),
+    ),
+    ("changed_since", "register"): (
+        N_("Device {device} of {account} is now '{current}' in slot {slot}, not '{expected}' in "
+           "slot {expected_slot} as the batch left it."),
+        N_("It was changed after the batch; unregister it by hand if it should still go: "
+           "onenumber devices unregister {account} {device}"),
+    ),
+    ("changed_since", "contract"): (
+        N_("The contract of {account} is now {status} ({plan}), not {expected_status} "
+           "({expected_plan}) as the batch left it."),
+        N_("It was changed after the batch, and nothing was changed now. See it with: onenumber "
+           "status {account}"),
+    ),
+    ("changed_since", "registered_since"): (
+        N_("Devices were registered on {account} after the batch: {devices}; undoing the batch's "
+           "change would unregister or move them."),
+        N_("Nothing was changed. If the batch's change should still be undone, undo it by hand: "
+           "onenumber status {account} shows the devices and what can be done."),
+    ),
     ("schema_mismatch", "copying"): (
         N_("The database {url} is being filled by onenumber db copy, which has not finished."),
         N_("Run the same onenumber db copy again: it starts the copy over and ends it (see the "

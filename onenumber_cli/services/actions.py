@@ -142,6 +142,12 @@ class ActionSpec(Generic[P]):
 # --- inverses (``batch revert``) ---------------------------------------------------------
 
 
+# Each inverse addresses the device by the id its record names (never by name or IMEI),
+# checks under the account's lock that the device or contract is still exactly as the
+# record's ``after`` left it (else ``changed_since``: a revert never undoes a later
+# change), and changes it back to the record's ``before`` only.
+
+
 def _undo_rename(actor: Actor, done: Done) -> Change:
     return Change(Action.RENAME, done.account, lambda tx: changes.revert_rename_in(
         tx, actor, done.account, done.device or "", renamed_to=done.value("after", "name"),
@@ -153,7 +159,9 @@ def _undo_register(actor: Actor, done: Done) -> Change:
     if replaced:  # the device it replaced is gone for good
         raise Irreversible("replace", account=done.account, device=done.device,
                            removed=", ".join(d.get("name", "") for d in replaced))
-    return UNREGISTER.bind(actor, done.account, done.device or "")
+    return Change(Action.UNREGISTER, done.account, lambda tx: changes.revert_register_in(
+        tx, actor, done.account, done.device or "", slot=done.value("after", "slot"),
+        name=done.value("after", "name")))
 
 
 def _undo_unregister(actor: Actor, done: Done) -> Change:
@@ -167,16 +175,21 @@ def _undo_service_cancel(actor: Actor, done: Done) -> Change:
 
 
 def _undo_option_subscribe(actor: Actor, done: Done) -> Change:
-    return OPTION_CANCEL.bind(actor, done.account)
+    return Change(Action.OPTION_CANCEL, done.account,
+                  lambda tx: changes.revert_option_subscribe_in(tx, actor, done.account))
 
 
 def _undo_option_cancel(actor: Actor, done: Done) -> Change:
-    return OPTION_SUBSCRIBE.bind(actor, done.account)
+    return Change(Action.OPTION_SUBSCRIBE, done.account,
+                  lambda tx: changes.revert_option_cancel_in(tx, actor, done.account))
 
 
 def _undo_service_subscribe(actor: Actor, done: Done) -> Change:
-    """A contract it created, or reactivated, is cancelled again."""
-    return SERVICE_CANCEL.bind(actor, done.account)
+    """A contract it created, or reactivated, is cancelled again (``before`` held none,
+    or a cancelled one: a cancelled contract is the nearest to none)."""
+    return Change(Action.SERVICE_CANCEL, done.account,
+                  lambda tx: changes.revert_service_subscribe_in(
+                      tx, actor, done.account, plan=done.value("after", "plan")))
 
 
 REGISTER = ActionSpec(Action.REGISTER, changes.register_in, fields=(

@@ -188,6 +188,11 @@ def rename_in(tx: Tx, actor: Actor, account: str, device: str,
     if how is not None:
         raise ValueRetyped(how, field="name", value=new_name, old=target.name,
                            account=account, device=target.id)
+    return _rename(tx, actor, locked, target, new_name)
+
+
+def _rename(tx: Tx, actor: Actor, locked: Account, target: DeviceRow,
+            new_name: str) -> ChangeResult:
     rules.check_rename(_state(locked), target.id)
     _check_name(new_name, [d for d in locked.registered if d.id != target.id])
     old = target.name
@@ -203,6 +208,11 @@ def unregister_in(tx: Tx, actor: Actor, account: str, device: str, *,
     target = resolve(tx, locked, device)
     if not rules.check_unregister(_state(locked), target.id):
         return _unchanged(locked, Action.UNREGISTER, target)
+    return _unregister_done(tx, actor, locked, target, at)
+
+
+def _unregister_done(tx: Tx, actor: Actor, locked: Account, target: DeviceRow,
+                     at: datetime | None = None) -> ChangeResult:
     view = _unregister(tx, target, _event_time(locked, at))
     return _done(tx, actor, locked, Action.UNREGISTER, device=target,
                  before=view.snapshot(), after=None)
@@ -278,17 +288,86 @@ def once_in(tx: Tx, actor: Actor, account: str, action: Action, body: Body) -> C
     return body(tx)
 
 
-def revert_rename_in(tx: Tx, actor: Actor, account: str, device_id: str, *,
-                     renamed_to: str, restore: str) -> ChangeResult:
-    """Undo a rename: back to ``restore``, only while the device still has the name the
-    batch gave it (``renamed_to``); already back is a no-op, so a revert can run twice."""
-    locked = _lock(tx, account)
+def _as_left(tx: Tx, account: str, device_id: str) -> DeviceRow:
+    """The device a batch's audit record names, found by its id only (never by name or
+    IMEI: another device may since be called after that id) and still registered;
+    otherwise the revert would undo a later change (``changed_since``)."""
     target = tx.device(account, device_id)
     if target is None:
         raise DeviceNotFound(account=account, device=device_id)
-    if target.name == restore:
-        return _unchanged(locked, Action.RENAME, target)
+    if target.slot is None:
+        raise ChangedSince("unregistered", account=account, device=device_id,
+                           name=target.name)
+    return target
+
+
+def _contract_as_left(locked: Account, status: str, plan: str) -> None:
+    """The contract is still as the batch's audit record left it (else ``changed_since``)."""
+    contract = locked.contract
+    if (contract.status, contract.plan) != (status, plan):
+        raise ChangedSince("contract", account=contract.account, status=contract.status,
+                           plan=contract.plan, expected_status=status, expected_plan=plan)
+
+
+def _registered_since(locked: Account, devices: Sequence[DeviceRow]) -> ChangedSince:
+    return ChangedSince("registered_since", account=locked.contract.account,
+                        devices=", ".join(f"{d.name} ({d.id})" for d in devices))
+
+
+def revert_rename_in(tx: Tx, actor: Actor, account: str, device_id: str, *,
+                     renamed_to: str, restore: str) -> ChangeResult:
+    """Undo a rename: the device (by id) back to ``restore``, only while it is registered
+    and still has the name the batch gave it (``renamed_to``)."""
+    locked = _lock(tx, account)
+    target = _as_left(tx, account, device_id)
     if target.name != renamed_to:
         raise ChangedSince("rename", account=account, device=device_id, expected=renamed_to,
                            current=target.name)
-    return rename_in(tx, actor, account, device_id, restore)
+    return _rename(tx, actor, locked, target, restore)
+
+
+def revert_register_in(tx: Tx, actor: Actor, account: str, device_id: str, *,
+                       slot: int | None, name: str | None) -> ChangeResult:
+    """Undo a registration: unregister that device (by id), only while it is registered
+    in the slot and with the name the batch gave it (the rules still apply: the last
+    device stays)."""
+    locked = _lock(tx, account)
+    target = _as_left(tx, account, device_id)
+    if (target.slot, target.name) != (slot, name):
+        raise ChangedSince("register", account=account, device=device_id, expected=name,
+                           expected_slot=slot, current=target.name, slot=target.slot)
+    rules.check_unregister(_state(locked), target.id)  # registered: True, or refused
+    return _unregister_done(tx, actor, locked, target)
+
+
+def revert_option_subscribe_in(tx: Tx, actor: Actor, account: str) -> ChangeResult:
+    """Undo an option subscription: cancel it while the contract is still active with the
+    option and holds no device registered since in a slot but the first (the batch left
+    one-number's at most one device, in slot 1; cancelling would unregister or move a
+    later one)."""
+    locked = _lock(tx, account)
+    _contract_as_left(locked, Status.ACTIVE.value, Plan.MULTI.value)
+    later = [d for d in locked.registered if d.slot != 1]
+    if later:
+        raise _registered_since(locked, later)
+    return option_cancel_in(tx, actor, account)
+
+
+def revert_option_cancel_in(tx: Tx, actor: Actor, account: str) -> ChangeResult:
+    """Undo an option cancellation: subscribe again while the contract is still active
+    without it."""
+    locked = _lock(tx, account)
+    _contract_as_left(locked, Status.ACTIVE.value, Plan.ONE_NUMBER.value)
+    return option_subscribe_in(tx, actor, account)
+
+
+def revert_service_subscribe_in(tx: Tx, actor: Actor, account: str, *,
+                                plan: str | None) -> ChangeResult:
+    """Undo a service subscription (a contract created or reactivated): cancel it while it
+    is still active with the plan the batch gave it and no device registered (it left
+    none: every registered device came after, and cancelling would unregister it)."""
+    locked = _lock(tx, account)
+    _contract_as_left(locked, Status.ACTIVE.value, plan or "")
+    if locked.registered:
+        raise _registered_since(locked, locked.registered)
+    return service_cancel_in(tx, actor, account)

@@ -221,11 +221,13 @@ def revert_(
 ) -> None:
     """Undo a batch from its audit records, newest row first, as a new batch.
 
-    Renames go back (only where the name is still the one the batch gave), registrations
-    are unregistered, option subscriptions and cancellations are swapped, new contracts
-    cancelled.  Unregistrations, service cancellations and --replace registrations cannot
-    be undone: those rows fail with irreversible.  Reverting twice changes nothing the
-    second time.  Exit codes as batch apply.
+    A row reaches the device its audit record names by id only, and undoes the batch's
+    change only while that device or contract is still as the batch left it (else it
+    fails with changed_since: a later change is never undone).  Renames go back,
+    registrations are unregistered, option subscriptions and cancellations are swapped,
+    new contracts cancelled.  Unregistrations, service cancellations and --replace
+    registrations cannot be undone: those rows fail with irreversible.  Reverting twice
+    changes nothing the second time.  Exit codes as batch apply.
 
     Example: onenumber batch revert 20261125T010612Z-db5ea4 --dry-run
     """
