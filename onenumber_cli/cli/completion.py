@@ -174,9 +174,29 @@ COMPLETERS: dict[str, Completer] = {
 }
 
 
+def _adopt_root_options(ctx: _click.Context) -> None:
+    """The global options typed before the subcommand (``onenumber --db URL status ...``):
+    the root's callback, which remembers them when a command runs, is not run while
+    completing, so they are remembered here, as that callback would (one given after
+    the subcommand wins).  The values then come from the same settings a command
+    resolves: flag > environment > config file (and ``--profile``) > default."""
+    from onenumber_cli.cli.invocation import current
+    from onenumber_cli.cli.settings import OPTION
+
+    root = ctx.find_root()
+    run = current(ctx)
+    for name, value in root.params.items():
+        source = root.get_parameter_source(name)
+        if (name in OPTION and value is not None and value is not False
+                and source is not None and source.name == "COMMANDLINE"
+                and name not in run.flags):
+            run.remember(name, value)
+
+
 def completions(cli: _click.Command, ctx_args: Any, prog_name: str, args: list[str],
                 incomplete: str) -> list[CompletionItem]:
     ctx = _resolve_context(cli, ctx_args, prog_name, args)
+    _adopt_root_options(ctx)
     obj, incomplete = _resolve_incomplete(ctx, args, incomplete)
     if isinstance(obj, _click.Parameter):
         completer = COMPLETERS.get(obj.name or "")

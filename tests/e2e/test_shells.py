@@ -192,3 +192,42 @@ def test_one_program_run_per_tab(tmp_path: Path, data: Path) -> None:
             assert log.read_text().count("run") == 1, name
         finally:
             term.close()
+
+
+@pytest.fixture
+def fleet(tmp_path: Path) -> Path:
+    """``fleet.sqlite`` in the shell's folder holding the demo customers, while the default
+    database (the data folder) does not exist."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ONENUMBER_")}
+    env.update(ONENUMBER_DATA_DIR=str(tmp_path / "unused"), ONENUMBER_OPERATOR="t")
+    for args in (["db", "upgrade"], ["demo"]):
+        subprocess.run([str(BIN / "onenumber"), "--db", "sqlite:///fleet.sqlite", *args, "-q"],
+                       env=env, check=True, capture_output=True, timeout=120, cwd=tmp_path)
+    return tmp_path / "fleet.sqlite"
+
+
+@pytest.mark.parametrize("name", list(SHELLS))
+def test_global_options_before_the_subcommand_choose_the_database_completed_from(
+        name: str, tmp_path: Path, fleet: Path) -> None:
+    """``--db`` and ``--profile`` typed before the subcommand are honoured by completion
+    as by the command (they were ignored: the values came from the default database)."""
+    require("tmux", name, *(["bash-completion"] if name == "bash" else []))
+    home = tmp_path / "home"
+    install_completions(home)
+    (home / ".config/onenumber").mkdir(parents=True)
+    (home / ".config/onenumber/config.toml").write_text(
+        f'[profiles.fleet]\ndatabase_url = "sqlite:///{fleet}"\n')
+    term = Terminal(SHELLS[name], shell_env(home, tmp_path / "unused"), cwd=tmp_path)
+    try:
+        shell = Shell(name, term)
+        for typed, done in [
+            ("onenumber --db sqlite:///fleet.sqlite status demo-s", "demo-single"),
+            ("onenumber --profile fleet status demo-s", "demo-single"),
+            ("onenumber --profile fleet devices show demo-multi BM", "BMW"),
+            ("onenumber status --db sqlite:///fleet.sqlite demo-s", "demo-single"),
+        ]:
+            assert shell.line(typed) == typed.rsplit(" ", 1)[0] + " " + done, typed
+        # the default database (none here) still answers when no option names another
+        assert shell.line("onenumber status demo-s") == "onenumber status demo-s"
+    finally:
+        term.close()
