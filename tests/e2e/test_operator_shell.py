@@ -1,0 +1,85 @@
+"""Issue 24 (the operator's shell, round 3) in real shells under tmux, each with an
+empty HOME: values beginning with ``-``, the device picker, batch progress with rows on
+the same terminal, and installing completion as the README says."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.e2e.terminal import BIN, Terminal, require
+
+SHELLS = {"bash": ["bash", "-i"], "zsh": ["zsh", "-i"], "fish": ["fish", "-i"]}
+STATUS = {"bash": "$?", "zsh": "$?", "fish": "$status"}
+
+
+@pytest.fixture
+def data(tmp_path: Path) -> Path:
+    folder = tmp_path / "data"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ONENUMBER_")}
+    env.update(ONENUMBER_DATA_DIR=str(folder), ONENUMBER_OPERATOR="t")
+    subprocess.run([str(BIN / "onenumber"), "demo", "-q"], env=env, check=True,
+                   capture_output=True, timeout=120)
+    return folder
+
+
+def fresh_env(home: Path, data: Path, shell: str) -> dict[str, str]:
+    """An operator's empty HOME: no rc files, nothing installed but the program on PATH."""
+    home.mkdir(parents=True, exist_ok=True)
+    return {"HOME": str(home), "TERM": "xterm-256color", "LANG": "C.UTF-8",
+            "SHELL": f"/usr/bin/{shell}", "PATH": f"{BIN}:/usr/local/bin:/usr/bin:/bin",
+            "ONENUMBER_DATA_DIR": str(data), "ONENUMBER_OPERATOR": "t"}
+
+
+class Session:
+    """A shell in tmux; :meth:`run` types a command line and waits for its exit status."""
+
+    def __init__(self, shell: str, env: dict[str, str], cwd: Path) -> None:
+        require("tmux", shell)
+        self.shell = shell
+        self.term = Terminal(SHELLS[shell], env, cwd=cwd)
+        self.term.wait(lambda s: bool(s.strip()), timeout=20)  # its first prompt
+
+    def start(self, line: str) -> None:
+        self.term.keys("C-l")
+        self.term.type(f"{line}; echo EXIT={STATUS[self.shell]}")
+        self.term.keys("Enter")
+
+    def finished(self, timeout: float = 60) -> str:
+        return self.term.wait(lambda s: any(x.startswith("EXIT=") for x in s.splitlines()),
+                              timeout)
+
+    def run(self, line: str, timeout: float = 60) -> tuple[int, str]:
+        self.start(line)
+        screen = self.finished(timeout)
+        code = next(x for x in screen.splitlines() if x.startswith("EXIT="))
+        return int(code.removeprefix("EXIT=")), screen
+
+    def close(self) -> None:
+        self.term.close()
+
+
+@pytest.fixture(params=list(SHELLS))
+def session(request: pytest.FixtureRequest, tmp_path: Path, data: Path) -> Iterator[Session]:
+    name = request.param
+    require("tmux", name)
+    opened = Session(name, fresh_env(tmp_path / "home", data, name), tmp_path)
+    try:
+        yield opened
+    finally:
+        opened.close()
+
+
+def test_a_name_beginning_with_a_dash_is_explained_then_given_after_double_dash(
+        session: Session) -> None:
+    status, screen = session.run("onenumber devices rename demo-single BMW '-通勤用'")
+    assert status == 2
+    assert "A value that begins with '-' goes after '--'" in screen
+    status, screen = session.run("onenumber devices rename demo-single BMW -- -通勤用")
+    assert status == 0, screen
+    status, screen = session.run("onenumber devices show demo-single -- -通勤用")
+    assert status == 0 and "-通勤用" in screen
