@@ -42,3 +42,32 @@ def test_a_mistyped_long_option_keeps_its_suggestion_without_the_dash_hint(
     result = demo_cli("devices", "rename", "demo-single", "BMW", "X", "--dryrun")
     assert result.exit_code == 2
     assert "--dry-run" in result.stderr and "goes after '--'" not in result.stderr
+
+
+@pytest.mark.parametrize(("lang", "again"), [
+    ("en", "No registered device xxx: answer with a slot number (1, 2, 3)"),
+    ("ja", "登録中の機器に xxx はありません。スロット番号（1, 2, 3）"),
+])
+def test_the_device_picker_explains_a_typo_asks_again_and_takes_a_slot_number(
+        demo_cli: Invoke, monkeypatch: pytest.MonkeyPatch, lang: str, again: str) -> None:
+    from onenumber_cli.cli import console
+
+    monkeypatch.setattr(console.terminal, "interactive", lambda: True)
+    result = demo_cli("devices", "unregister", "demo-multi", "--lang", lang, "-o", "json",
+                      input="xxx\n2\ny\n")
+    assert result.exit_code == 0, result.output
+    assert again in result.stderr
+    assert json.loads(result.stdout)["device"]["name"] == "Apple Watch Series 6"
+    listed = demo_cli("devices", "list", "demo-multi", "-o", "json")
+    assert "Apple Watch Series 6" not in {d["name"] for d in json.loads(listed.stdout)}
+
+
+def test_the_device_picker_takes_a_name_ignoring_case_and_width(
+        demo_cli: Invoke, monkeypatch: pytest.MonkeyPatch) -> None:
+    from onenumber_cli.cli import console
+
+    monkeypatch.setattr(console.terminal, "interactive", lambda: True)
+    result = demo_cli("devices", "unregister", "demo-multi", "--dry-run", "-o", "json",
+                      input="ｂｍｗ\n")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["device"]["name"] == "BMW"

@@ -5,6 +5,7 @@ the same terminal, and installing completion as the README says."""
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
@@ -83,3 +84,52 @@ def test_a_name_beginning_with_a_dash_is_explained_then_given_after_double_dash(
     assert status == 0, screen
     status, screen = session.run("onenumber devices show demo-single -- -通勤用")
     assert status == 0 and "-通勤用" in screen
+
+
+@pytest.fixture
+def bash(tmp_path: Path, data: Path) -> Iterator[Session]:
+    require("tmux", "bash")
+    opened = Session("bash", fresh_env(tmp_path / "home", data, "bash"), tmp_path)
+    try:
+        yield opened
+    finally:
+        opened.close()
+
+
+PICK = "Device to unregister (slot number, id, IMEI or name):"
+
+
+def test_the_device_picker_asks_again_after_a_typo_and_takes_a_slot_number(
+        bash: Session) -> None:
+    bash.start("onenumber devices unregister demo-multi")
+    screen = bash.term.wait_for(PICK)
+    assert re.search(r"^  2  \w{8}  Apple Watch Series 6$", screen, re.M)  # by slot
+    bash.term.type("xxx")
+    bash.term.keys("Enter")
+    screen = bash.term.wait(lambda s: s.count(PICK) == 2)
+    assert "No registered device xxx: answer with a slot number (1, 2, 3)" in screen
+    bash.term.type("2")
+    bash.term.keys("Enter")
+    screen = bash.term.wait_for("[y/N]:")
+    assert "Apple Watch Series 6" in screen.split(PICK)[-1]  # slot 2's confirmation
+    bash.term.keys("y", "Enter")
+    screen = bash.finished()
+    assert "EXIT=0" in screen, screen
+    status, listing = bash.run("onenumber devices list demo-multi -o csv")
+    assert status == 0 and "Apple Watch Series 6" not in listing and "BMW" in listing
+
+
+@pytest.mark.parametrize(("keys", "status", "said"), [
+    (["C-c"], 130, "Interrupted; nothing was changed."),
+    (["C-d"], 1, "Cancelled; nothing was changed."),
+])
+def test_the_device_picker_still_ends_on_ctrl_c_and_ctrl_d(
+        bash: Session, keys: list[str], status: int, said: str) -> None:
+    bash.start("onenumber devices unregister demo-multi")
+    bash.term.wait_for(PICK)
+    bash.term.type("nope")
+    bash.term.keys("Enter")
+    bash.term.wait(lambda s: s.count(PICK) == 2)
+    bash.term.keys(*keys)
+    screen = bash.finished()
+    assert f"EXIT={status}" in screen and said in screen
