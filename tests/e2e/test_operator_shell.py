@@ -4,6 +4,7 @@ the same terminal, and installing completion as the README says."""
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import subprocess
@@ -133,3 +134,39 @@ def test_the_device_picker_still_ends_on_ctrl_c_and_ctrl_d(
     bash.term.keys(*keys)
     screen = bash.finished()
     assert f"EXIT={status}" in screen and said in screen
+
+
+def _flips(count: int) -> str:
+    """``count`` renames of demo-multi's BMW to Car and back: each row changes it."""
+    rows = ["action,account,device,name"]
+    rows += ["rename,demo-multi,BMW,Car" if i % 2 == 0 else "rename,demo-multi,Car,BMW"
+             for i in range(count)]
+    return "\n".join(rows) + "\n"
+
+
+@pytest.mark.parametrize("output", ["table", "jsonl", "csv", "csv --csv-encoding cp932"])
+def test_batch_rows_on_the_terminal_never_share_a_line_with_the_progress_bar(
+        bash: Session, tmp_path: Path, output: str) -> None:
+    (tmp_path / "flips.csv").write_text(_flips(40))
+    status, screen = bash.run(f"onenumber batch apply flips.csv -o {output}")
+    assert status == 0, screen
+    lines = screen.splitlines()
+    bars = [x for x in lines if x.startswith("batch  [")]
+    assert bars == [bars[-1]] and "100%" in bars[-1], screen  # one bar, the last drawn
+    for line in lines:  # no row glued to the bar (it was: "batch [###--] 42%  27  rename")
+        assert not ("%" in line and "demo-multi" in line), screen
+    rows = [x for x in lines if "demo-multi" in x]
+    assert len(rows) == 40 if output == "table" else len(rows) >= 20  # (screen: 50 lines)
+
+
+def test_a_json_batch_report_on_the_terminal_stays_one_clean_document(
+        bash: Session, tmp_path: Path) -> None:
+    """``-o json`` leaves each item's line open until the next comma: the bar is not drawn
+    into it."""
+    (tmp_path / "flips.csv").write_text(_flips(6))
+    status, screen = bash.run("onenumber batch apply flips.csv -o json")
+    assert status == 0, screen
+    lines = screen.splitlines()
+    start, end = lines.index("["), lines.index("]")
+    document = json.loads("\n".join(lines[start:end + 1]))
+    assert [row["row"] for row in document] == [1, 2, 3, 4, 5, 6]
