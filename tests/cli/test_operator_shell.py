@@ -4,10 +4,12 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
 from tests.cli.conftest import Invoke
+from tests.e2e.terminal import ROOT
 
 
 def _name(cli: Invoke, account: str, device: str) -> str:
@@ -71,3 +73,74 @@ def test_the_device_picker_takes_a_name_ignoring_case_and_width(
                       input="ｂｍｗ\n")
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout)["device"]["name"] == "BMW"
+
+
+@pytest.fixture
+def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """An empty HOME (no rc file, no folders), the config folder under it."""
+    folder = tmp_path / "home"
+    folder.mkdir()
+    monkeypatch.setenv("HOME", str(folder))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(folder / ".config"))
+    for name in ("XDG_DATA_HOME", "ZDOTDIR", "BASH_COMPLETION_USER_DIR"):
+        monkeypatch.delenv(name, raising=False)
+    return folder
+
+
+@pytest.mark.parametrize(("shell", "path", "rc_lines"), [
+    ("bash", ".local/share/bash-completion/completions/onenumber",
+     ["source ~/.local/share/bash-completion/completions/onenumber"]),
+    ("zsh", ".zfunc/_onenumber", ["fpath+=~/.zfunc", "autoload -Uz compinit && compinit"]),
+    ("fish", ".config/fish/completions/onenumber.fish", []),
+])
+def test_completion_install_writes_the_shipped_script_and_says_what_the_rc_needs(
+        cli: Invoke, home: Path, shell: str, path: str, rc_lines: list[str]) -> None:
+    result = cli("completion", "install", shell, "-o", "json")
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert report["path"] == str(home / path) and report["changed"] is True
+    assert report["rc_lines"] == rc_lines
+    shipped = ROOT / "completions" / {"bash": "onenumber.bash", "zsh": "_onenumber",
+                                      "fish": "onenumber.fish"}[shell]
+    assert (home / path).read_text() == shipped.read_text()
+    again = json.loads(cli("completion", "install", shell, "-o", "json").stdout)
+    assert again["changed"] is False  # idempotent
+    assert sorted(p.name for p in home.parent.glob("home/**/.*.tmp")) == []
+
+
+def test_completion_install_takes_the_shell_from_dollar_shell_and_says_so_in_japanese(
+        cli: Invoke, home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SHELL", "/usr/bin/zsh")
+    (home / ".zshrc").write_text("fpath+=~/.zfunc\nautoload -Uz compinit && compinit\n")
+    result = cli("completion", "install", "--lang", "ja")
+    assert result.exit_code == 0, result.output
+    wrote = f"zsh の補完スクリプトを {home / '.zfunc/_onenumber'} に書き込みました。"
+    assert wrote in result.stdout
+    assert "新しいシェルを開くと" in result.stdout  # the rc file has what it needs
+    again = cli("completion", "install")
+    assert "is already current" in again.stdout and "Add to" not in again.stdout
+
+
+@pytest.mark.parametrize(("lang", "said"), [
+    ("en", "Cannot tell the shell from $SHELL (/bin/tcsh)"),
+    ("ja", "$SHELL（/bin/tcsh）からシェルを判別できません。"),
+])
+def test_completion_install_without_a_known_shell_is_a_usage_error_writing_nothing(
+        cli: Invoke, home: Path, monkeypatch: pytest.MonkeyPatch, lang: str,
+        said: str) -> None:
+    from typer import _completion_shared
+
+    monkeypatch.setenv("SHELL", "/bin/tcsh")
+    monkeypatch.setattr(_completion_shared, "_get_shell_name", lambda: "tcsh")
+    result = cli("completion", "install", "--lang", lang)
+    assert result.exit_code == 2 and said in result.stderr
+    assert list(home.rglob("*")) == []
+
+
+def test_install_completion_option_does_the_same(cli: Invoke, home: Path,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SHELL", "/usr/bin/fish")
+    result = cli("--install-completion")
+    assert result.exit_code == 0, result.output
+    assert (home / ".config/fish/completions/onenumber.fish").exists()
+    assert "Wrote the fish completion" in result.stdout

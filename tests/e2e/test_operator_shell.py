@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.terminal import BIN, Terminal, require
+from tests.e2e.terminal import BIN, ROOT, Terminal, require
 
 SHELLS = {"bash": ["bash", "-i"], "zsh": ["zsh", "-i"], "fish": ["fish", "-i"]}
 STATUS = {"bash": "$?", "zsh": "$?", "fish": "$status"}
@@ -170,3 +170,96 @@ def test_a_json_batch_report_on_the_terminal_stays_one_clean_document(
     start, end = lines.index("["), lines.index("]")
     document = json.loads("\n".join(lines[start:end + 1]))
     assert [row["row"] for row in document] == [1, 2, 3, 4, 5, 6]
+
+
+README = (ROOT / "README.md").read_text(encoding="utf-8")
+
+
+def readme_line(shell: str) -> str:
+    """The ``mkdir -p ...`` command of the README's Shell completion table row for
+    ``shell`` (``| shell | `...` |``), exactly as written."""
+    section = README[README.index("## Shell completion"):]
+    section = section[:section.index("\n## ")]
+    spans: list[str] = [span for line in section.splitlines()
+                        if line.startswith(f"| {shell} |")
+                        for span in re.findall(r"`([^`]+)`", line)]
+    return next(span for span in spans if span.startswith("mkdir -p "))
+
+
+RC_LINE = {"bash": "echo 'source ~/.local/share/bash-completion/completions/onenumber' >> "
+                   "~/.bashrc",
+           "zsh": "printf '%s\\n' 'fpath+=~/.zfunc' 'autoload -Uz compinit && compinit' >> "
+                  "~/.zshrc"}
+
+
+def test_the_readme_rc_lines_are_the_ones_tested() -> None:
+    assert f"`{RC_LINE['bash']}`" in README
+    assert f"`{RC_LINE['zsh']}`" in README
+
+
+def _completes_in_a_new_shell(session: Session, shell: str) -> None:
+    """A new shell of the kind (its rc files read): TAB completes an account."""
+    session.term.keys("C-l")
+    session.term.type(f"exec {shell} -i")
+    session.term.keys("Enter")
+    session.term.wait(lambda s: not s.strip().splitlines()[-1].endswith(f"exec {shell} -i"),
+                      timeout=20)  # the new shell's prompt
+    session.term.type("onenumber status demo-s")
+    session.term.wait_for("demo-s")
+    session.term.keys("Tab")
+    session.term.wait_for("onenumber status demo-single", timeout=20)
+
+
+STARTED = {"bash": "bash", "zsh": "zsh", "fish": "fish"}
+FIRST = {"bash": ["bash", "--norc", "-i"], "zsh": ["zsh", "-f", "-i"], "fish": ["fish", "-i"]}
+
+
+def _fresh_session(shell: str, tmp_path: Path, data: Path) -> Session:
+    """``shell`` with an empty HOME, in the clone's root (the README's lines are run
+    from there); zsh first without rc files (zsh would otherwise start its new-user menu)."""
+    require("tmux", shell, *(["bash-completion"] if shell == "bash" else []))
+    env = fresh_env(tmp_path / "home", data, shell)
+    session = Session.__new__(Session)
+    session.shell = shell
+    session.term = Terminal(FIRST[shell], env, cwd=ROOT)
+    session.term.wait(lambda s: bool(s.strip()), timeout=20)
+    return session
+
+
+@pytest.mark.parametrize("shell", list(SHELLS))
+def test_completion_install_on_a_fresh_home_then_tab_completes(
+        shell: str, tmp_path: Path, data: Path) -> None:
+    session = _fresh_session(shell, tmp_path, data)
+    try:
+        status, screen = session.run("onenumber completion install")  # from $SHELL
+        assert status == 0, screen
+        assert f"Wrote the {shell} completion to" in screen
+        again_status, again = session.run("onenumber completion install")
+        assert again_status == 0 and "is already current" in again  # idempotent
+        if shell in RC_LINE:
+            assert "Add to" in screen
+            assert session.run(RC_LINE[shell])[0] == 0
+            assert "Add to" not in session.run("onenumber completion install")[1]
+        else:
+            assert "Open a new shell" in screen
+        _completes_in_a_new_shell(session, shell)
+    finally:
+        session.close()
+
+
+@pytest.mark.parametrize("shell", list(SHELLS))
+def test_the_readme_manual_lines_work_on_a_fresh_home(
+        shell: str, tmp_path: Path, data: Path) -> None:
+    """The README's ``mkdir -p ... && cp ...`` line for the shell, word for word, from
+    the clone's root (the ``cp`` alone failed: the folders did not exist)."""
+    line = readme_line(shell)
+    assert line.startswith("mkdir -p ") and " && cp completions/" in line
+    session = _fresh_session(shell, tmp_path, data)
+    try:
+        status, screen = session.run(line)
+        assert status == 0, screen
+        if shell in RC_LINE:
+            assert session.run(RC_LINE[shell])[0] == 0
+        _completes_in_a_new_shell(session, shell)
+    finally:
+        session.close()

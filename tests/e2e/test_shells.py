@@ -147,16 +147,22 @@ def test_zsh_descriptions_keep_their_apostrophe(shell: Shell) -> None:
 
 
 def test_installed_completion_works_on_the_first_tab(tmp_path: Path, data: Path) -> None:
-    """``--install-completion`` for zsh (autoloaded from ~/.zfunc): the first TAB of a
-    new shell completes, and the shipped file starts with ``#compdef``."""
+    """``--install-completion`` for zsh (autoloaded from ~/.zfunc, with the rc lines it
+    names): the first TAB of a new shell completes, and the shipped file starts with
+    ``#compdef``."""
     require("tmux", "zsh")
     assert (ROOT / "completions/_onenumber").read_text().startswith("#compdef onenumber\n")
     home = tmp_path / "home"
     home.mkdir()
     (home / ".zshrc").write_text("PS1='%% '\n")
     env = shell_env(home, data)
-    subprocess.run(["zsh", "-c", "onenumber --install-completion; true"], env=env, check=True,
-                   capture_output=True, timeout=60)  # the program detects its parent shell
+    said = subprocess.run(["zsh", "-c", "onenumber --install-completion; true"], env=env,
+                          check=True, capture_output=True, text=True, timeout=60).stdout
+    # (no $SHELL here: the program detects its parent shell); the rc lines it says to add
+    assert said.splitlines()[-2:] == ["    fpath+=~/.zfunc",
+                                      "    autoload -Uz compinit && compinit"]
+    with (home / ".zshrc").open("a") as rc:
+        rc.write("fpath+=~/.zfunc\nautoload -Uz compinit && compinit\n")
     text = (home / ".zfunc/_onenumber").read_text()
     assert text.startswith("#compdef onenumber")
     term = Terminal(["zsh", "-i"], env, cwd=tmp_path)
