@@ -21,6 +21,7 @@ from functools import cached_property
 from typing import Any, TextIO
 
 from onenumber_cli.cli.settings import Settings
+from onenumber_cli.cli.snapshots import with_zoned_snapshots, zoned
 from onenumber_cli.errors import InvalidArgument, NotEncodable, OneNumberError
 from onenumber_cli.i18n import N_, escape_controls, get_language, t
 from onenumber_cli.spreadsheet import is_spreadsheet_encoding, neutralise
@@ -67,6 +68,8 @@ class Output:
                                 default=self._json_default)
 
     def to_json(self, value: Any, *, indent: int | None = None) -> str:
+        if isinstance(value, dict):  # before/after's times in the display zone too
+            value = with_zoned_snapshots(value, self._zone)
         if indent is None:
             return self._encoder.encode(value)
         return json.dumps(value, ensure_ascii=False, indent=indent, default=self._json_default)
@@ -83,8 +86,8 @@ class Output:
             return str(self._json_default(value))
         if isinstance(value, bool):
             return "true" if value else "false"
-        if isinstance(value, dict | list):
-            return self.to_json(value)  # nested values stay machine-readable in a cell
+        if isinstance(value, dict | list):  # nested values stay machine-readable in a cell
+            return self.to_json(zoned(value, self._zone))
         return str(value)
 
     def display(self, value: Any, kind: str = "text") -> str:

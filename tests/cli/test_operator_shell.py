@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -144,3 +145,80 @@ def test_install_completion_option_does_the_same(cli: Invoke, home: Path,
     assert result.exit_code == 0, result.output
     assert (home / ".config/fish/completions/onenumber.fish").exists()
     assert "Wrote the fish completion" in result.stdout
+
+
+ISO_TIME = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d(:\d\d(\.\d+)?)?([+-]\d\d:\d\d|Z)$")
+
+
+def _times(value: object) -> list[str]:
+    """Every ISO 8601 time (with an offset) anywhere in a JSON value."""
+    if isinstance(value, dict):
+        return [t for item in value.values() for t in _times(item)]
+    if isinstance(value, list):
+        return [t for item in value for t in _times(item)]
+    return [value] if isinstance(value, str) and ISO_TIME.match(value) else []
+
+
+def _one_zone(result_stdout: str, zone: str) -> list[str]:
+    """The times of a -o json document or -o jsonl lines, each checked to be given in
+    ``zone`` (its offset at that moment)."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    text = result_stdout.strip()
+    documents = [json.loads(text)] if text.startswith(("{", "[")) and "\n{" not in text \
+        else [json.loads(line) for line in text.splitlines()]
+    times = _times(documents)
+    assert times, result_stdout
+    wrong = [t for t in times if datetime.fromisoformat(t).utcoffset()
+             != datetime.fromisoformat(t).astimezone(ZoneInfo(zone)).utcoffset()]
+    assert wrong == [], result_stdout
+    return times
+
+
+ZONE = "America/New_York"  # neither UTC nor +09:00
+NEW_YORK = ("--tz", ZONE)
+
+
+@pytest.mark.parametrize("dry_run", [False, True])
+def test_every_changing_command_gives_every_time_of_its_json_in_the_display_zone(
+        demo_cli: Invoke, tmp_path: Path, dry_run: bool) -> None:
+    """``device.registered_at`` and ``after.registered_at`` (the audit snapshot) used to
+    differ: +09:00 and +00:00 in one document."""
+    dry = ["--dry-run"] if dry_run else []
+    commands = [
+        ["service", "subscribe", "tz-acct", "--multi"],
+        ["devices", "register", "demo-multi", "--type", "Garmin", "--name", "Run"],
+        ["devices", "register", "demo-single", "--type", "Pixel Watch", "--replace",
+         "--at", "2024-01-05T10:00:00+09:00"],
+        ["devices", "rename", "demo-multi", "BMW", "Car"],
+        ["devices", "unregister", "demo-multi", "Apple Watch SE", "--yes"],
+        ["option", "cancel", "demo-single", "--yes"],
+        ["option", "subscribe", "demo-single"],
+        ["service", "cancel", "demo-multi", "--yes"] if dry_run else
+        ["option", "cancel", "demo-multi", "--yes"],
+    ]
+    seen = 0
+    for command in commands:
+        result = demo_cli(*command, *dry, "-o", "json", *NEW_YORK)
+        if result.exit_code == 0:
+            seen += len(_one_zone(result.stdout, ZONE)) if "registered_at" in \
+                result.stdout else 0
+    assert seen >= 4  # registrations, replacement and unregistration each carry times
+    (tmp_path / "rows.csv").write_text("account,type,name\n"
+                                       "demo-multi,Garmin,Run2\n")
+    applied = demo_cli("batch", "apply", str(tmp_path / "rows.csv"), "--action", "register",
+                       *dry, "-o", "json", *NEW_YORK)
+    assert applied.exit_code in (0, 1), applied.output
+    _one_zone(applied.stdout, ZONE)
+    for fmt in ("json", "jsonl"):
+        _one_zone(demo_cli("audit", "-o", fmt, *NEW_YORK).stdout, ZONE)
+
+
+def test_a_registration_s_device_and_after_agree_in_every_zone(demo_cli: Invoke) -> None:
+    result = demo_cli("devices", "register", "demo-multi", "--type", "Garmin", "-o", "json")
+    document = json.loads(result.stdout)
+    assert document["device"]["registered_at"] == document["after"]["registered_at"]
+    assert document["after"]["registered_at"].endswith("+09:00")
+    csv_cells = demo_cli("audit", "demo-multi", "-o", "csv", "--tz", "UTC").stdout
+    assert "+09:00" not in csv_cells and "+00:00" in csv_cells
