@@ -222,3 +222,31 @@ def test_a_registration_s_device_and_after_agree_in_every_zone(demo_cli: Invoke)
     assert document["after"]["registered_at"].endswith("+09:00")
     csv_cells = demo_cli("audit", "demo-multi", "-o", "csv", "--tz", "UTC").stdout
     assert "+09:00" not in csv_cells and "+00:00" in csv_cells
+
+
+def _accounts(cli: Invoke, *args: str) -> list[str]:
+    result = cli("accounts", "list", *args, "-o", "json")
+    assert result.exit_code == 0, result.output
+    return [row["account"] for row in json.loads(result.stdout)]
+
+
+def test_accounts_list_takes_an_exact_account_prefix_and_a_limit(demo_cli: Invoke) -> None:
+    """As devices search has them: a prefix matched character by character (``_`` is no
+    wildcard, as LIKE would have it), at most N accounts in id order."""
+    for account in ("a_b-1", "axb-2", "a_b-3", "A_B-4"):
+        assert demo_cli("service", "subscribe", account).exit_code == 0
+    assert _accounts(demo_cli, "--account-prefix", "a_b") == ["a_b-1", "a_b-3"]
+    assert _accounts(demo_cli, "--account-prefix", "demo-") == ["demo-multi", "demo-single"]
+    assert _accounts(demo_cli, "--account-prefix", "demo-", "--limit", "1") == ["demo-multi"]
+    everyone = _accounts(demo_cli)
+    assert len(everyone) == 6
+    assert _accounts(demo_cli, "--limit", "2") == everyone[:2]  # (the database's order)
+    assert _accounts(demo_cli, "--account-prefix", "nobody") == []
+
+
+@pytest.mark.parametrize("args", [["--limit", "0"], ["--account-prefix", "de*"]])
+def test_accounts_list_refuses_a_bad_limit_or_prefix_as_devices_search_does(
+        demo_cli: Invoke, args: list[str]) -> None:
+    listed = demo_cli("accounts", "list", *args)
+    searched = demo_cli("devices", "search", *args)
+    assert listed.exit_code == searched.exit_code == 2
