@@ -131,6 +131,8 @@ class Output:
         items, columns = self.chosen(items, columns)
         fmt = self.settings.output
         count = 0
+        if self.settings.query is not None:  # (json or jsonl: settings.resolve)
+            return self._queried(items)
         if fmt == "json":
             self.stdout.write("[")
             try:
@@ -151,6 +153,21 @@ class Output:
             if not count:
                 self.message(t("No rows."))
         return count
+
+    def _queried(self, items: Iterable[Mapping[str, Any]]) -> int:
+        """``--query`` (cli/query.py): on the whole list (json), or on each line (jsonl,
+        still streamed)."""
+        query = self.settings.query
+        assert query is not None
+        count = 0
+        if self.settings.output == "jsonl":
+            for item in items:
+                self.stdout.write(self.to_json(query.apply(item, self.to_json)) + "\n")
+                count += 1
+            return count
+        listed = list(items)
+        self.stdout.write(self.to_json(query.apply(listed, self.to_json), indent=2) + "\n")
+        return len(listed)
 
     def _streamed_table(self, items: Iterable[Mapping[str, Any]], columns: Sequence[Column]
                         ) -> int:
@@ -227,6 +244,8 @@ class Output:
         elif self.settings.fields and rows is not None:
             self.records(*rows)  # the chosen columns of the flat rows, as a table too
             return
+        if self.settings.query is not None and fmt in ("json", "jsonl"):
+            data = self.settings.query.apply(data, self.to_json)
         if fmt == "json":
             self.stdout.write(self.to_json(data, indent=2) + "\n")
         elif fmt == "jsonl":

@@ -15,6 +15,8 @@ from onenumber_cli.spreadsheet import CSV_ENCODINGS
 if TYPE_CHECKING:
     from zoneinfo import ZoneInfo
 
+    from onenumber_cli.cli.query import Query
+
 OUTPUTS = ("table", "json", "jsonl", "csv", "tsv")
 # Mirrors of storage.engine's (importing it here would load SQLAlchemy for --help);
 # tests/unit/test_settings_limits.py keeps them equal.
@@ -67,6 +69,8 @@ GLOBAL_OPTIONS: tuple[GlobalOption, ...] = (
                  "config file (env ONENUMBER_PROFILE).", "NAME", env="ONENUMBER_PROFILE"),
     GlobalOption("fields", ("--fields",), "Only these fields of each record, in this order "
                  "(every output format).", "a,b,..."),
+    GlobalOption("query", ("--query",), "A JMESPath expression applied to the JSON output "
+                 "(as aws --query; with -o jsonl, to each line).", "EXPR"),
     GlobalOption("no_input", ("--no-input",),
                  "Never prompt: what would be asked is refused instead."),
     GlobalOption("no_pager", ("--no-pager",), "Do not page long output on a terminal."),
@@ -178,6 +182,7 @@ class Settings:
     fields: list[str] | None = None  # --fields: chosen columns/keys, in order
     no_input: bool = False
     no_pager: bool = False
+    query: Query | None = None  # --query, compiled (cli/query.py)
 
     @property
     def zone(self) -> ZoneInfo:
@@ -255,6 +260,15 @@ def resolve(flags: Mapping[str, Any], environ: Mapping[str, str] = os.environ, *
         settings.fields = [f.strip() for f in str(raw_fields).split(",") if f.strip()]
         if not settings.fields:
             raise InvalidArgument("fields", value=raw_fields, choices="-")
+    raw_query = flags.get("query")
+    if raw_query is not None:
+        if settings.output not in ("json", "jsonl"):
+            if settings.sources.get("output") == "flag":
+                raise InvalidArgument("query_output", value=settings.output)
+            settings.output, settings.sources["output"] = "json", "--query"
+        from onenumber_cli.cli.query import Query  # imports jmespath: only with --query
+
+        settings.query = Query(str(raw_query))
     settings.no_input = bool(flags.get("no_input"))
     settings.no_pager = bool(flags.get("no_pager"))
     settings.quiet = bool(flags.get("quiet"))

@@ -131,6 +131,20 @@ ERRORS: dict[tuple[str, str | None], tuple[Message, Message]] = {
         N_("Unknown field '{value}' for --fields."),
         N_("Choose among: {choices}."),
     ),
+    ("invalid_argument", "query"): (
+        N_("The --query expression '{value}' is not valid at character {position}: {detail}."),
+        N_("--query takes a JMESPath expression, as aws --query does (e.g. devices[].name); "
+           "nothing was done."),
+    ),
+    ("invalid_argument", "query_output"): (
+        N_("--query applies to JSON output, not to -o {value}."),
+        N_("Use -o json, or -o jsonl to apply it to each line."),
+    ),
+    ("query_failed", None): (
+        N_("The --query expression '{expression}' failed on this output: {detail}."),
+        N_("The command itself ran (a change it reports was made); check the expression "
+           "against the output of -o json."),
+    ),
     ("invalid_argument", "tz"): (
         N_("Unknown time zone '{value}'."),
         N_("Use an IANA name such as Asia/Tokyo or UTC."),

@@ -250,3 +250,61 @@ def test_accounts_list_refuses_a_bad_limit_or_prefix_as_devices_search_does(
     listed = demo_cli("accounts", "list", *args)
     searched = demo_cli("devices", "search", *args)
     assert listed.exit_code == searched.exit_code == 2
+
+
+def _device_names(cli: Invoke, account: str) -> list[str]:
+    listed = cli("devices", "list", account, "-o", "json")
+    return [d["name"] for d in json.loads(listed.stdout)]
+
+
+def test_query_applies_jmespath_to_the_json_document(demo_cli: Invoke) -> None:
+    result = demo_cli("status", "demo-multi", "--query", "devices[].name")
+    assert result.exit_code == 0, result.output  # no -o: --query means -o json
+    assert json.loads(result.stdout) == ["Apple Watch SE", "Apple Watch Series 6", "BMW"]
+    listed = demo_cli("devices", "list", "demo-multi", "-o", "json", "--query",
+                      "[?slot > `1`].name")
+    assert json.loads(listed.stdout) == ["Apple Watch Series 6", "BMW"]
+    changed = demo_cli("--query", "[changed, device.name, after.name]", "devices", "register",
+                       "demo-multi", "--type", "Garmin", "--name", "Run", "-o", "json")
+    assert json.loads(changed.stdout) == [True, "Run", "Run"]
+
+
+def test_query_with_jsonl_applies_to_each_line(demo_cli: Invoke) -> None:
+    result = demo_cli("devices", "list", "demo-multi", "-o", "jsonl", "--query", "imei")
+    assert result.exit_code == 0, result.output
+    assert [json.loads(x) for x in result.stdout.splitlines()] == [
+        None, "356938035643809", None]  # one line per record, null included
+
+
+@pytest.mark.parametrize(("lang", "said"), [
+    ("en", "The --query expression 'name[' is not valid at character 6"),
+    ("ja", "--query の式 'name[' は 6 文字目が正しくありません"),
+])
+@pytest.mark.parametrize("expression", ["name[", "nosuch(name)", "length(name, name)"])
+def test_a_bad_query_is_a_usage_error_before_anything_is_written(
+        demo_cli: Invoke, lang: str, said: str, expression: str) -> None:
+    result = demo_cli("devices", "register", "demo-multi", "--type", "Garmin", "-o", "json",
+                      "--lang", lang, "--query", expression)
+    assert result.exit_code == 2
+    if expression == "name[":
+        assert said in result.stderr
+    else:
+        assert "character 1:" in result.stderr or "1 文字目" in result.stderr
+    assert _device_names(demo_cli, "demo-multi") == ["Apple Watch SE",
+                                                    "Apple Watch Series 6", "BMW"]
+
+
+def test_a_query_failing_on_the_values_exits_1_not_2_after_a_change(demo_cli: Invoke) -> None:
+    """A type error depends on the data: it shows after the command ran, so it is no usage
+    error (exit 2 means nothing was written)."""
+    result = demo_cli("devices", "register", "demo-multi", "--type", "Garmin", "--name", "Run",
+                      "-o", "json", "--query", "length(device.slot)")
+    assert result.exit_code == 1
+    assert json.loads(result.stderr.strip().splitlines()[-1])["error"]["code"] == "query_failed"
+    assert "Run" in _device_names(demo_cli, "demo-multi")
+
+
+@pytest.mark.parametrize("fmt", ["table", "csv"])
+def test_query_with_a_non_json_output_is_a_usage_error(demo_cli: Invoke, fmt: str) -> None:
+    result = demo_cli("status", "demo-multi", "-o", fmt, "--query", "account")
+    assert result.exit_code == 2 and "--query applies to JSON output" in result.stderr

@@ -104,3 +104,9 @@ def test_no_command_but_db_upgrade_imports_the_orm_or_alembic(db_url: str,
 def test_db_upgrade_is_where_alembic_runs(tmp_path: Path) -> None:
     env = {"ONENUMBER_DATABASE_URL": f"sqlite:///{tmp_path / 'new.sqlite'}"}
     assert "alembic" in imported("db", "upgrade", env=env)
+
+
+def test_jmespath_is_imported_only_with_query() -> None:
+    assert "jmespath" not in imported("status", "--help")
+    assert "jmespath" not in imported("status", "nobody-here", "-o", "json")
+    assert "jmespath" in imported("status", "nobody-here", "--query", "account")
