@@ -144,11 +144,12 @@ def load_config(path: Path) -> dict[str, Any]:
 
 
 PROFILES = "profiles"  # [profiles.NAME] tables: the same keys, and confirm = true|false
+DEFAULT_PROFILE = "profile"  # top level: the profile used when no --profile/env names one
 
 
 def _check_table(table: dict[str, Any], path: Path, prefix: str) -> None:
     """Known keys, each a string (``confirm`` in a profile: a boolean)."""
-    allowed = CONFIG_KEYS | ({"confirm"} if prefix else set())
+    allowed = CONFIG_KEYS | ({"confirm"} if prefix else {DEFAULT_PROFILE})
     unknown = sorted(set(table) - allowed)
     if unknown:
         raise InvalidArgument("config_keys", path=str(path),
@@ -212,7 +213,9 @@ def resolve(flags: Mapping[str, Any], environ: Mapping[str, str] = os.environ, *
     config = load_config(config_path(environ))
     settings = Settings()
     profiles: dict[str, dict[str, Any]] = config.pop(PROFILES, {})
-    chosen = flags.get("profile") or environ.get(str(OPTION["profile"].env)) or None
+    default_profile = config.pop(DEFAULT_PROFILE, None)  # `config use PROFILE` writes it
+    chosen = (flags.get("profile") or environ.get(str(OPTION["profile"].env))
+              or default_profile or None)
     profile: dict[str, Any] = {}
     if chosen is not None:
         if chosen not in profiles:

@@ -131,6 +131,22 @@ ERRORS: dict[tuple[str, str | None], tuple[Message, Message]] = {
         N_("Unknown field '{value}' for --fields."),
         N_("Choose among: {choices}."),
     ),
+    ("invalid_argument", "config_key"): (
+        N_("'{value}' is not a setting of the config file here."),
+        N_("Choose one of: {choices}."),
+    ),
+    ("invalid_argument", "config_confirm"): (
+        N_("confirm takes true or false, not '{value}'."),
+        N_("Choose one of: {choices}."),
+    ),
+    ("invalid_argument", "config_empty"): (
+        N_("{key} cannot be set to an empty value."),
+        N_("Remove it instead: onenumber config unset {key}."),
+    ),
+    ("invalid_argument", "config_write"): (
+        N_("The configuration file {path} cannot be written: {detail}."),
+        N_("Check the folder's permissions and free space; the file was not changed."),
+    ),
     ("invalid_argument", "query"): (
         N_("The --query expression '{value}' is not valid at character {position}: {detail}."),
         N_("--query takes a JMESPath expression, as aws --query does (e.g. devices[].name); "

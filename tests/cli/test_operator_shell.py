@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import json
 import re
+import stat
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -308,3 +310,141 @@ def test_a_query_failing_on_the_values_exits_1_not_2_after_a_change(demo_cli: In
 def test_query_with_a_non_json_output_is_a_usage_error(demo_cli: Invoke, fmt: str) -> None:
     result = demo_cli("status", "demo-multi", "-o", fmt, "--query", "account")
     assert result.exit_code == 2 and "--query applies to JSON output" in result.stderr
+
+
+@pytest.fixture
+def config_cli() -> Invoke:
+    """The CLI with no database (config commands never open one)."""
+    from typer.testing import CliRunner
+
+    from onenumber_cli.cli.app import app
+
+    runner = CliRunner()
+
+    def invoke(*args: str, **kwargs: Any) -> Any:
+        return runner.invoke(app, list(args), catch_exceptions=False, **kwargs)
+
+    return invoke
+
+
+@pytest.fixture
+def config_file(tmp_path: Path) -> Path:
+    return tmp_path / "config" / "onenumber" / "config.toml"  # XDG_CONFIG_HOME: conftest
+
+
+def _show(cli: Invoke, *args: str) -> dict[str, Any]:
+    shown = cli("config", "show", "-o", "json", *args)
+    assert shown.exit_code == 0, shown.output
+    return dict(json.loads(shown.stdout))
+
+
+def test_config_set_creates_the_file_0600_and_every_command_reads_it(
+        config_cli: Invoke, config_file: Path) -> None:
+    result = config_cli("config", "set", "tz", "UTC")
+    assert result.exit_code == 0, result.output
+    assert "Set tz = UTC in the top level of" in result.stderr
+    assert stat.S_IMODE(config_file.stat().st_mode) == 0o600
+    assert stat.S_IMODE(config_file.parent.stat().st_mode) == 0o700
+    assert _show(config_cli)["settings"]["tz"] == {"value": "UTC", "source": "config"}
+    again = config_cli("config", "set", "tz", "UTC", "-o", "json")
+    assert json.loads(again.stdout)["changed"] is False
+    assert [p.name for p in config_file.parent.iterdir()] == ["config.toml"]  # no temp file
+
+
+def test_config_set_and_unset_keep_comments_and_other_lines(
+        config_cli: Invoke, config_file: Path) -> None:
+    config_file.parent.mkdir(parents=True)
+    config_file.write_text('# team settings\nlang = "en"  # for the logs\n\n'
+                           '# production\n[profiles.prod]\n# the primary\n'
+                           'database_url = "sqlite:///prod.sqlite"\n')
+    config_file.chmod(0o644)
+    assert config_cli("config", "set", "tz", "UTC", "--profile", "prod").exit_code == 0
+    assert config_cli("config", "set", "operator", "ops team").exit_code == 0
+    assert config_cli("config", "set", "output", "csv", "--profile", "stage").exit_code == 0
+    assert config_cli("config", "unset", "lang").exit_code == 0
+    assert config_file.read_text() == (
+        '# team settings\noperator = "ops team"\n\n# production\n[profiles.prod]\n'
+        '# the primary\ndatabase_url = "sqlite:///prod.sqlite"\ntz = "UTC"\n\n'
+        '[profiles.stage]\noutput = "csv"\n')
+    assert stat.S_IMODE(config_file.stat().st_mode) == 0o600
+    unset_again = config_cli("config", "unset", "lang", "-o", "json")
+    assert json.loads(unset_again.stdout)["changed"] is False
+
+
+def test_a_layout_not_edited_in_place_is_rewritten_and_says_so(
+        config_cli: Invoke, config_file: Path) -> None:
+    config_file.parent.mkdir(parents=True)
+    config_file.write_text('# dotted\nprofiles.prod.tz = "UTC"\n')
+    result = config_cli("config", "set", "output", "json", "--profile", "prod")
+    assert result.exit_code == 0, result.output
+    assert "comments could not be kept" in result.stderr
+    assert _show(config_cli, "--profile", "prod")["settings"]["tz"]["value"] == "UTC"
+    assert _show(config_cli, "--profile", "prod")["settings"]["output"]["value"] == "json"
+
+
+@pytest.mark.parametrize(("args", "lang", "said"), [
+    (["output", "xml"], "en", "Unknown output format 'xml'"),
+    (["nosuch", "1"], "en", "'nosuch' is not a setting of the config file here."),
+    (["confirm", "maybe", "--profile", "p"], "ja",
+     "confirm には true か false を指定してください"),
+    (["confirm", "true"], "en", "'confirm' is not a setting"),  # only in a profile
+    (["tz", "Mars/Base"], "en", "Unknown time zone 'Mars/Base'"),
+    (["profile", "nope"], "en", "There is no profile 'nope'"),
+])
+def test_a_bad_setting_is_refused_and_the_file_left_as_it_was(
+        config_cli: Invoke, config_file: Path, args: list[str], lang: str,
+        said: str) -> None:
+    config_file.parent.mkdir(parents=True)
+    config_file.write_text('# mine\noutput = "table"\n')
+    before = config_file.read_bytes()
+    result = config_cli("config", "set", *args, "--lang", lang)
+    assert result.exit_code == 2
+    assert said in result.stderr, result.stderr
+    assert config_file.read_bytes() == before
+
+
+def test_config_use_sets_the_default_profile_and_profiles_marks_the_one_in_use(
+        config_cli: Invoke, config_file: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("prod", "stage"):
+        assert config_cli("config", "set", "tz", "UTC", "--profile", name).exit_code == 0
+    assert config_cli("config", "set", "confirm", "true", "--profile", "prod").exit_code == 0
+    refused = config_cli("config", "use", "nope")
+    assert refused.exit_code == 2 and "prod, stage" in refused.stderr
+    assert config_cli("config", "use", "stage").exit_code == 0
+    assert _show(config_cli)["profile"] == "stage"
+
+    def listed(*args: str) -> dict[str, tuple[bool, bool, bool]]:
+        rows = json.loads(config_cli("config", "profiles", "-o", "json", *args).stdout)
+        return {r["profile"]: (r["current"], r["default"], r["confirm"]) for r in rows}
+
+    assert listed() == {"prod": (False, False, True), "stage": (True, True, False)}
+    assert listed("--profile", "prod") == {"prod": (True, False, True),
+                                           "stage": (False, True, False)}
+    monkeypatch.setenv("ONENUMBER_PROFILE", "prod")  # the environment wins over the file
+    assert listed()["prod"][0] is True
+    table = config_cli("config", "profiles", "--lang", "ja")
+    assert table.stdout.splitlines() == ["* prod  (すべての変更を確認します)", "  stage  (既定)"]
+    assert config_cli("config", "unset", "profile").exit_code == 0
+    monkeypatch.delenv("ONENUMBER_PROFILE")
+    assert _show(config_cli)["profile"] is None
+
+
+def test_config_set_repairs_a_file_whose_value_breaks_every_other_command(
+        config_cli: Invoke, config_file: Path) -> None:
+    config_file.parent.mkdir(parents=True)
+    config_file.write_text('output = "xml"\n')
+    assert config_cli("config", "show").exit_code == 2
+    fixed = config_cli("config", "set", "output", "json")
+    assert fixed.exit_code == 0, fixed.output
+    assert _show(config_cli)["settings"]["output"]["value"] == "json"
+
+
+def test_config_set_follows_a_symbolic_link_to_the_file(
+        config_cli: Invoke, config_file: Path, tmp_path: Path) -> None:
+    real = tmp_path / "dotfiles" / "onenumber.toml"
+    real.parent.mkdir()
+    real.write_text('lang = "en"\n')
+    config_file.parent.mkdir(parents=True)
+    config_file.symlink_to(real)
+    assert config_cli("config", "set", "tz", "UTC").exit_code == 0
+    assert config_file.is_symlink() and real.read_text() == 'lang = "en"\ntz = "UTC"\n'
