@@ -47,19 +47,25 @@ class Session:
         self.term.wait(lambda s: bool(s.strip()), timeout=20)  # its first prompt
 
     def start(self, line: str) -> None:
+        """Type ``line``; its end prints ``EXIT<n>=status`` (a marker of its own: the
+        screen may still show the previous command's while it clears)."""
+        self.runs = getattr(self, "runs", 0) + 1
+        self.marker = f"EXIT{self.runs}="
         self.term.keys("C-l")
-        self.term.type(f"{line}; echo EXIT={STATUS[self.shell]}")
+        self.term.type(f"{line}; echo {self.marker}{STATUS[self.shell]}")
         self.term.keys("Enter")
 
     def finished(self, timeout: float = 60) -> str:
-        return self.term.wait(lambda s: any(x.startswith("EXIT=") for x in s.splitlines()),
-                              timeout)
+        return self.term.wait(
+            lambda s: any(x.startswith(self.marker) for x in s.splitlines()), timeout)
 
     def run(self, line: str, timeout: float = 60) -> tuple[int, str]:
         self.start(line)
         screen = self.finished(timeout)
-        code = next(x for x in screen.splitlines() if x.startswith("EXIT="))
-        return int(code.removeprefix("EXIT=")), screen
+        code = next(x for x in screen.splitlines() if x.startswith(self.marker))
+        lines = screen.splitlines()
+        mine = max(i for i, x in enumerate(lines) if self.marker in x and "echo" in x)
+        return int(code.removeprefix(self.marker)), "\n".join(lines[mine:])
 
     def close(self) -> None:
         self.term.close()
@@ -115,7 +121,7 @@ def test_the_device_picker_asks_again_after_a_typo_and_takes_a_slot_number(
     assert "Apple Watch Series 6" in screen.split(PICK)[-1]  # slot 2's confirmation
     bash.term.keys("y", "Enter")
     screen = bash.finished()
-    assert "EXIT=0" in screen, screen
+    assert f"{bash.marker}0" in screen, screen
     status, listing = bash.run("onenumber devices list demo-multi -o csv")
     assert status == 0 and "Apple Watch Series 6" not in listing and "BMW" in listing
 
@@ -133,7 +139,7 @@ def test_the_device_picker_still_ends_on_ctrl_c_and_ctrl_d(
     bash.term.wait(lambda s: s.count(PICK) == 2)
     bash.term.keys(*keys)
     screen = bash.finished()
-    assert f"EXIT={status}" in screen and said in screen
+    assert f"{bash.marker}{status}" in screen and said in screen
 
 
 def _flips(count: int) -> str:
@@ -202,8 +208,11 @@ def _completes_in_a_new_shell(session: Session, shell: str) -> None:
     session.term.keys("C-l")
     session.term.type(f"exec {shell} -i")
     session.term.keys("Enter")
-    session.term.wait(lambda s: not s.strip().splitlines()[-1].endswith(f"exec {shell} -i"),
-                      timeout=20)  # the new shell's prompt
+    def prompted(screen: str) -> bool:  # the new shell's prompt, below the exec line
+        lines = screen.strip().splitlines()
+        return bool(lines) and not lines[-1].endswith(f"exec {shell} -i")
+
+    session.term.wait(prompted, timeout=20)
     session.term.type("onenumber status demo-s")
     session.term.wait_for("demo-s")
     session.term.keys("Tab")
