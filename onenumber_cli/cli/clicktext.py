@@ -151,9 +151,11 @@ class DashValueError(LocalizedUsageError):
 
 
 def _dash_value(error: _click.ClickException) -> bool:
-    """An unknown option with nothing close to it among the command's options."""
+    """An unknown option with nothing close to it among the command's options: ``-x``
+    (Click reads ``-通勤`` as the short option ``-通``), or a ``--`` word no option could
+    be (``--通勤``: not ASCII)."""
     return (isinstance(error, _click.exceptions.NoSuchOption) and not error.possibilities
-            and not error.option_name.startswith("--"))
+            and (not error.option_name.startswith("--") or not error.option_name.isascii()))
 
 
 def localized(error: _click.ClickException) -> _click.ClickException:

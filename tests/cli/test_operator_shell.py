@@ -34,6 +34,13 @@ def test_a_value_beginning_with_a_dash_is_refused_with_how_to_give_it(
     assert _name(demo_cli, "demo-single", "BMW") == "BMW"  # nothing written
 
 
+def test_a_value_beginning_with_two_dashes_gets_the_same_explanation(
+        demo_cli: Invoke) -> None:
+    refused = demo_cli("devices", "rename", "demo-single", "BMW", "--通勤用")
+    assert refused.exit_code == 2
+    assert "A value that begins with '-' goes after '--'" in refused.stderr
+
+
 def test_the_readme_line_with_the_double_dash_renames(demo_cli: Invoke) -> None:
     dry = demo_cli("devices", "rename", "demo-single", "BMW", "--dry-run", "--", "-通勤用")
     assert dry.exit_code == 0 and _name(demo_cli, "demo-single", "BMW") == "BMW"
