@@ -153,7 +153,8 @@ def _check_table(table: dict[str, Any], path: Path, prefix: str) -> None:
     unknown = sorted(set(table) - allowed)
     if unknown:
         raise InvalidArgument("config_keys", path=str(path),
-                              keys=", ".join(prefix + key for key in unknown))
+                              keys=", ".join(prefix + key for key in unknown),
+                              known=", ".join(sorted(str(key) for key in allowed)))
     for key, value in table.items():
         wanted = bool if key == "confirm" else str
         if not isinstance(value, wanted):

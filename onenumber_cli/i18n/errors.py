@@ -113,7 +113,7 @@ ERRORS: dict[tuple[str, str | None], tuple[Message, Message]] = {
     ),
     ("invalid_argument", "config_keys"): (
         N_("The configuration file {path} has unknown keys: {keys}."),
-        N_("Known keys: database_url, output, lang, tz, operator, sqlite_synchronous."),
+        N_("Known keys here: {known}."),
     ),
     ("invalid_argument", "output"): (
         N_("Unknown output format '{value}'."),
