@@ -164,10 +164,22 @@ def _devices(ctx: _click.Context, incomplete: str) -> list[CompletionItem]:
     return [CompletionItem(v, type=NAME) for v in exact or found]
 
 
+def _profiles(ctx: _click.Context, incomplete: str) -> list[CompletionItem]:
+    """The config file's profiles (``--profile``, ``config use``); none if it is broken."""
+    from onenumber_cli.cli.settings import PROFILES, config_path, load_config
+
+    try:
+        names = sorted(load_config(config_path()).get(PROFILES, {}))
+    except Exception:
+        return []
+    return [CompletionItem(name) for name in names if name.startswith(incomplete)]
+
+
 # Values by parameter name; parameters not listed complete as Click has them (choices).
 COMPLETERS: dict[str, Completer] = {
     "account": _accounts,
     "device": _devices,
+    "profile": _profiles,
     "output": _fixed("table", "json", "jsonl", "csv", "tsv"),
     "lang": _fixed("ja", "en"),
     "file": _files,

@@ -231,6 +231,8 @@ def test_global_options_before_the_subcommand_choose_the_database_completed_from
             ("onenumber --profile fleet status demo-s", "demo-single"),
             ("onenumber --profile fleet devices show demo-multi BM", "BMW"),
             ("onenumber status --db sqlite:///fleet.sqlite demo-s", "demo-single"),
+            ("onenumber --profile fl", "fleet"),  # the config file's profiles
+            ("onenumber config use fl", "fleet"),
         ]:
             assert shell.line(typed) == typed.rsplit(" ", 1)[0] + " " + done, typed
         # the default database (none here) still answers when no option names another
