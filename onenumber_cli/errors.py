@@ -114,6 +114,13 @@ class InvalidArgument(InvalidInput):
     code = "invalid_argument"
 
 
+class QueryFailed(OneNumberError):
+    """``--query``'s expression failed on the output's values (a type JMESPath refuses):
+    after the command ran, so exit 1, never 2."""
+
+    code = "query_failed"
+
+
 class InvalidBatch(InvalidInput):
     """The batch file itself is unusable (as opposed to one of its rows)."""
 

@@ -103,6 +103,12 @@ def _matching(column: Any, pattern: str, dialect: str) -> Any:
     return column.like(_like(pattern), escape="\\")
 
 
+def prefix_match(column: Any, prefix: str, dialect: str) -> Any:
+    """``column`` starts with ``prefix`` (a validated account id's start), exactly: the
+    condition ``--account-prefix`` means in ``devices search`` and ``accounts list``."""
+    return _matching(column, prefix + "*", dialect)
+
+
 def query(found: SearchFilter, dialect: str) -> Found:
     """The statement for ``found`` on ``dialect`` (``sqlite`` or ``postgresql``)."""
     columns = (devices.c.account, devices.c.id, devices.c.slot, devices.c.name, devices.c.type,
@@ -126,7 +132,7 @@ def query(found: SearchFilter, dialect: str) -> Found:
                                     else devices.c.name_key == pattern)
     if found.account_prefix:
         prefix = validate_account(found.account_prefix)
-        statement = statement.where(_matching(devices.c.account, prefix + "*", dialect))
+        statement = statement.where(prefix_match(devices.c.account, prefix, dialect))
     if found.registered_since is not None:
         statement = statement.where(devices.c.registered_at >= found.registered_since)
     if found.registered_until is not None:

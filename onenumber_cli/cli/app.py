@@ -44,6 +44,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "batch": ("batch", "app"),
     "db": ("db", "app"),
     "config": ("config", "app"),
+    "completion": ("completion", "app"),
     "help": ("help", "help_"),
 }
 
@@ -132,6 +133,12 @@ def _lang_flag(argv: list[str]) -> str | None:
     return found
 
 
+def _install_completion(ctx: _click.Context, param: _click.Parameter, value: Any) -> Any:
+    from onenumber_cli.cli.commands.completion import install_option
+
+    return install_option(ctx, param, value)
+
+
 class OneNumberGroup(LocalizedGroup):
     """Root group.  Three jobs, all here so that ``CliRunner`` sees what users see:
 
@@ -163,6 +170,9 @@ class OneNumberGroup(LocalizedGroup):
         invocation.set_early_language(_lang_flag(argv))
         completion.install()
         clicktext.install()
+        for param in self.params:  # Typer appends --install-completion after __init__
+            if param.name == "install_completion":
+                param.callback = _install_completion  # as `completion install`
         return super().main(argv, *rest, **kwargs)
 
     def make_context(self, info_name: str | None, args: list[str],

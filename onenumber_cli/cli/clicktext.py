@@ -61,6 +61,11 @@ CLICK = (
     N_("{value} is not in the range {range}."),
     N_("{message} (Possible options: {options})"),
 )
+# After "No such option: -通" when nothing like it is an option: the word was meant as a
+# value (a name such as -通勤用 is valid), and Click takes any word starting with "-" for
+# an option until "--".
+DASH_VALUE = N_("A value that begins with '-' goes after '--', which ends the options "
+                "(options before it): {usage}")
 USAGE = N_("Usage: ")
 TRY_HELP = N_("Try '{command} {option}' for help.")
 ERROR = N_("Error: {message}")
@@ -124,8 +129,40 @@ class LocalizedUsageError(UsageError):
         _click.echo(t(ERROR, message=self.format_message()), file=file, color=color)
 
 
+class DashValueError(LocalizedUsageError):
+    """"No such option" for a word that is no option's name: also how to give a value
+    that begins with ``-`` (after ``--``)."""
+
+    def __init__(self, error: UsageError) -> None:
+        super().__init__(error)
+        ctx = error.ctx
+        self.hint = ""
+        if ctx is not None:
+            values = [p.make_metavar(ctx) for p in ctx.command.params
+                      if p.param_type_name == "argument"]
+            usage = " ".join([ctx.command_path, "[OPTIONS]", "--", *values])
+            self.hint = t(DASH_VALUE, usage=usage)
+
+    def show(self, file: IO[Any] | None = None) -> None:
+        file = file or get_text_stderr()
+        super().show(file)
+        if self.hint:
+            _click.echo(self.hint, file=file)
+
+
+def _dash_value(error: _click.ClickException) -> bool:
+    """An unknown option with nothing close to it among the command's options: ``-x``
+    (Click reads ``-通勤`` as the short option ``-通``), or a ``--`` word no option could
+    be (``--通勤``: not ASCII)."""
+    return (isinstance(error, _click.exceptions.NoSuchOption) and not error.possibilities
+            and (not error.option_name.startswith("--") or not error.option_name.isascii()))
+
+
 def localized(error: _click.ClickException) -> _click.ClickException:
     """``error`` to be shown in the current language (itself in English)."""
+    if _dash_value(error) and not isinstance(error, DashValueError):
+        assert isinstance(error, UsageError)
+        return DashValueError(error)
     if get_language() == DEFAULT_LANGUAGE or not isinstance(error, UsageError):
         return error
     if isinstance(error, LocalizedUsageError):

@@ -164,20 +164,52 @@ def _devices(ctx: _click.Context, incomplete: str) -> list[CompletionItem]:
     return [CompletionItem(v, type=NAME) for v in exact or found]
 
 
+def _profiles(ctx: _click.Context, incomplete: str) -> list[CompletionItem]:
+    """The config file's profiles (``--profile``, ``config use``); none if it is broken."""
+    from onenumber_cli.cli.settings import PROFILES, config_path, load_config
+
+    try:
+        names = sorted(load_config(config_path()).get(PROFILES, {}))
+    except Exception:
+        return []
+    return [CompletionItem(name) for name in names if name.startswith(incomplete)]
+
+
 # Values by parameter name; parameters not listed complete as Click has them (choices).
 COMPLETERS: dict[str, Completer] = {
     "account": _accounts,
     "accounts": _accounts,  # status, devices list, history: several (or -)
     "device": _devices,
+    "profile": _profiles,
     "output": _fixed("table", "json", "jsonl", "csv", "tsv", "xlsx"),
     "lang": _fixed("ja", "en"),
     "file": _files,
 }
 
 
+def _adopt_root_options(ctx: _click.Context) -> None:
+    """The global options typed before the subcommand (``onenumber --db URL status ...``):
+    the root's callback, which remembers them when a command runs, is not run while
+    completing, so they are remembered here, as that callback would (one given after
+    the subcommand wins).  The values then come from the same settings a command
+    resolves: flag > environment > config file (and ``--profile``) > default."""
+    from onenumber_cli.cli.invocation import current
+    from onenumber_cli.cli.settings import OPTION
+
+    root = ctx.find_root()
+    run = current(ctx)
+    for name, value in root.params.items():
+        source = root.get_parameter_source(name)
+        if (name in OPTION and value is not None and value is not False
+                and source is not None and source.name == "COMMANDLINE"
+                and name not in run.flags):
+            run.remember(name, value)
+
+
 def completions(cli: _click.Command, ctx_args: Any, prog_name: str, args: list[str],
                 incomplete: str) -> list[CompletionItem]:
     ctx = _resolve_context(cli, ctx_args, prog_name, args)
+    _adopt_root_options(ctx)
     obj, incomplete = _resolve_incomplete(ctx, args, incomplete)
     if isinstance(obj, _click.Parameter):
         completer = COMPLETERS.get(obj.name or "")

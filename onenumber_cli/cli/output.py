@@ -21,6 +21,7 @@ from functools import cached_property
 from typing import IO, Any, TextIO
 
 from onenumber_cli.cli.settings import Settings
+from onenumber_cli.cli.snapshots import with_zoned_snapshots, zoned
 from onenumber_cli.errors import InvalidArgument, NotEncodable, OneNumberError
 from onenumber_cli.i18n import N_, escape_controls, get_language, t
 from onenumber_cli.spreadsheet import is_spreadsheet_encoding, neutralise
@@ -67,6 +68,8 @@ class Output:
                                 default=self._json_default)
 
     def to_json(self, value: Any, *, indent: int | None = None) -> str:
+        if isinstance(value, dict):  # before/after's times in the display zone too
+            value = with_zoned_snapshots(value, self._zone)
         if indent is None:
             return self._encoder.encode(value)
         return json.dumps(value, ensure_ascii=False, indent=indent, default=self._json_default)
@@ -83,8 +86,8 @@ class Output:
             return str(self._json_default(value))
         if isinstance(value, bool):
             return "true" if value else "false"
-        if isinstance(value, dict | list):
-            return self.to_json(value)  # nested values stay machine-readable in a cell
+        if isinstance(value, dict | list):  # nested values stay machine-readable in a cell
+            return self.to_json(zoned(value, self._zone))
         return str(value)
 
     def display(self, value: Any, kind: str = "text") -> str:
@@ -128,6 +131,8 @@ class Output:
         items, columns = self.chosen(items, columns)
         fmt = self.settings.output
         count = 0
+        if self.settings.query is not None:  # (json or jsonl: settings.resolve)
+            return self._queried(items)
         if fmt == "json":
             self.stdout.write("[")
             try:
@@ -152,6 +157,21 @@ class Output:
             if not count:
                 self.message(t("No rows."))
         return count
+
+    def _queried(self, items: Iterable[Mapping[str, Any]]) -> int:
+        """``--query`` (cli/query.py): on the whole list (json), or on each line (jsonl,
+        still streamed)."""
+        query = self.settings.query
+        assert query is not None
+        count = 0
+        if self.settings.output == "jsonl":
+            for item in items:
+                self.stdout.write(self.to_json(query.apply(item, self.to_json)) + "\n")
+                count += 1
+            return count
+        listed = list(items)
+        self.stdout.write(self.to_json(query.apply(listed, self.to_json), indent=2) + "\n")
+        return len(listed)
 
     def _streamed_table(self, items: Iterable[Mapping[str, Any]], columns: Sequence[Column]
                         ) -> int:
@@ -228,6 +248,8 @@ class Output:
         elif self.settings.fields and rows is not None:
             self.records(*rows)  # the chosen columns of the flat rows, as a table too
             return
+        if self.settings.query is not None and fmt in ("json", "jsonl"):
+            data = self.settings.query.apply(data, self.to_json)
         if fmt == "json":
             self.stdout.write(self.to_json(data, indent=2) + "\n")
         elif fmt == "jsonl":

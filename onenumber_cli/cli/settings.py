@@ -15,6 +15,8 @@ from onenumber_cli.spreadsheet import CSV_ENCODINGS
 if TYPE_CHECKING:
     from zoneinfo import ZoneInfo
 
+    from onenumber_cli.cli.query import Query
+
 OUTPUTS = ("table", "json", "jsonl", "csv", "tsv", "xlsx")
 # Mirrors of storage.engine's (importing it here would load SQLAlchemy for --help);
 # tests/unit/test_settings_limits.py keeps them equal.
@@ -68,6 +70,8 @@ GLOBAL_OPTIONS: tuple[GlobalOption, ...] = (
                  "config file (env ONENUMBER_PROFILE).", "NAME", env="ONENUMBER_PROFILE"),
     GlobalOption("fields", ("--fields",), "Only these fields of each record, in this order "
                  "(every output format).", "a,b,..."),
+    GlobalOption("query", ("--query",), "A JMESPath expression applied to the JSON output "
+                 "(as aws --query; with -o jsonl, to each line).", "EXPR"),
     GlobalOption("no_input", ("--no-input",),
                  "Never prompt: what would be asked is refused instead."),
     GlobalOption("no_pager", ("--no-pager",), "Do not page long output on a terminal."),
@@ -175,18 +179,20 @@ def _deep_line(text: str) -> int:
 
 PROFILES = "profiles"  # [profiles.NAME] tables: the same keys, and confirm = true|false
 CONFIRM = "confirm"
+DEFAULT_PROFILE = "profile"  # top level: the profile used when no --profile/env names one
 
 
 def known_keys(prefix: str = "") -> str:
     """The keys a table of the config file may have, in the order of :data:`GLOBAL_OPTIONS`
-    (``confirm`` too in a profile): what the error about an unknown key lists."""
+    (``confirm`` too in a profile, ``profile`` at the top): what the error about an unknown
+    key lists."""
     keys = [str(option.config) for option in CONFIGURABLE]
-    return ", ".join(keys + ([CONFIRM] if prefix else []))
+    return ", ".join(keys + ([CONFIRM] if prefix else [DEFAULT_PROFILE]))
 
 
 def _check_table(table: dict[str, Any], path: Path, prefix: str) -> None:
     """Known keys, each a string (``confirm`` in a profile: a boolean)."""
-    allowed = CONFIG_KEYS | ({CONFIRM} if prefix else set())
+    allowed = CONFIG_KEYS | ({CONFIRM} if prefix else {DEFAULT_PROFILE})
     unknown = sorted(set(table) - allowed)
     if unknown:
         raise InvalidArgument("config_keys", path=str(path),
@@ -243,6 +249,7 @@ class Settings:
     fields: list[str] | None = None  # --fields: chosen columns/keys, in order
     no_input: bool = False
     no_pager: bool = False
+    query: Query | None = None  # --query, compiled (cli/query.py)
 
     @property
     def zone(self) -> ZoneInfo:
@@ -272,7 +279,9 @@ def resolve(flags: Mapping[str, Any], environ: Mapping[str, str] = os.environ, *
     config = load_config(config_path(environ))
     settings = Settings()
     profiles: dict[str, dict[str, Any]] = config.pop(PROFILES, {})
-    chosen = flags.get("profile") or environ.get(str(OPTION["profile"].env)) or None
+    default_profile = config.pop(DEFAULT_PROFILE, None)  # `config use PROFILE` writes it
+    chosen = (flags.get("profile") or environ.get(str(OPTION["profile"].env))
+              or default_profile or None)
     profile: dict[str, Any] = {}
     if chosen is not None:
         if chosen not in profiles:
@@ -322,6 +331,15 @@ def resolve(flags: Mapping[str, Any], environ: Mapping[str, str] = os.environ, *
         settings.fields = [f.strip() for f in str(raw_fields).split(",") if f.strip()]
         if not settings.fields:
             raise InvalidArgument("fields", value=raw_fields, choices="-")
+    raw_query = flags.get("query")
+    if raw_query is not None:
+        if settings.output not in ("json", "jsonl"):
+            if settings.sources.get("output") == "flag":
+                raise InvalidArgument("query_output", value=settings.output)
+            settings.output, settings.sources["output"] = "json", "--query"
+        from onenumber_cli.cli.query import Query  # imports jmespath: only with --query
+
+        settings.query = Query(str(raw_query))
     settings.no_input = bool(flags.get("no_input"))
     settings.no_pager = bool(flags.get("no_pager"))
     settings.quiet = bool(flags.get("quiet"))

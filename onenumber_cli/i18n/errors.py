@@ -114,7 +114,7 @@ ERRORS: dict[tuple[str, str | None], tuple[Message, Message]] = {
     ),
     ("invalid_argument", "config_keys"): (
         N_("The configuration file {path} has unknown keys: {keys}."),
-        N_("Known keys: {known}."),
+        N_("Known keys here: {known}."),
     ),
     ("invalid_argument", "xlsx_terminal"): (
         N_("-o xlsx writes a workbook, which a terminal cannot show."),
@@ -200,6 +200,36 @@ ERRORS: dict[tuple[str, str | None], tuple[Message, Message]] = {
     ("invalid_argument", "fields"): (
         N_("Unknown field '{value}' for --fields."),
         N_("Choose among: {choices}."),
+    ),
+    ("invalid_argument", "config_key"): (
+        N_("'{value}' is not a setting of the config file here."),
+        N_("Choose one of: {choices}."),
+    ),
+    ("invalid_argument", "config_confirm"): (
+        N_("confirm takes true or false, not '{value}'."),
+        N_("Choose one of: {choices}."),
+    ),
+    ("invalid_argument", "config_empty"): (
+        N_("{key} cannot be set to an empty value."),
+        N_("Remove it instead: onenumber config unset {key}."),
+    ),
+    ("invalid_argument", "config_write"): (
+        N_("The configuration file {path} cannot be written: {detail}."),
+        N_("Check the folder's permissions and free space; the file was not changed."),
+    ),
+    ("invalid_argument", "query"): (
+        N_("The --query expression '{value}' is not valid at character {position}: {detail}."),
+        N_("--query takes a JMESPath expression, as aws --query does (e.g. devices[].name); "
+           "nothing was done."),
+    ),
+    ("invalid_argument", "query_output"): (
+        N_("--query applies to JSON output, not to -o {value}."),
+        N_("Use -o json, or -o jsonl to apply it to each line."),
+    ),
+    ("query_failed", None): (
+        N_("The --query expression '{expression}' failed on this output: {detail}."),
+        N_("The command itself ran (a change it reports was made); check the expression "
+           "against the output of -o json."),
     ),
     ("invalid_argument", "tz"): (
         N_("Unknown time zone '{value}'."),

@@ -147,16 +147,22 @@ def test_zsh_descriptions_keep_their_apostrophe(shell: Shell) -> None:
 
 
 def test_installed_completion_works_on_the_first_tab(tmp_path: Path, data: Path) -> None:
-    """``--install-completion`` for zsh (autoloaded from ~/.zfunc): the first TAB of a
-    new shell completes, and the shipped file starts with ``#compdef``."""
+    """``--install-completion`` for zsh (autoloaded from ~/.zfunc, with the rc lines it
+    names): the first TAB of a new shell completes, and the shipped file starts with
+    ``#compdef``."""
     require("tmux", "zsh")
     assert (ROOT / "completions/_onenumber").read_text().startswith("#compdef onenumber\n")
     home = tmp_path / "home"
     home.mkdir()
     (home / ".zshrc").write_text("PS1='%% '\n")
     env = shell_env(home, data)
-    subprocess.run(["zsh", "-c", "onenumber --install-completion; true"], env=env, check=True,
-                   capture_output=True, timeout=60)  # the program detects its parent shell
+    said = subprocess.run(["zsh", "-c", "onenumber --install-completion; true"], env=env,
+                          check=True, capture_output=True, text=True, timeout=60).stdout
+    # (no $SHELL here: the program detects its parent shell); the rc lines it says to add
+    assert said.splitlines()[-2:] == ["    fpath+=~/.zfunc",
+                                      "    autoload -Uz compinit && compinit"]
+    with (home / ".zshrc").open("a") as rc:
+        rc.write("fpath+=~/.zfunc\nautoload -Uz compinit && compinit\n")
     text = (home / ".zfunc/_onenumber").read_text()
     assert text.startswith("#compdef onenumber")
     term = Terminal(["zsh", "-i"], env, cwd=tmp_path)
@@ -192,3 +198,44 @@ def test_one_program_run_per_tab(tmp_path: Path, data: Path) -> None:
             assert log.read_text().count("run") == 1, name
         finally:
             term.close()
+
+
+@pytest.fixture
+def fleet(tmp_path: Path) -> Path:
+    """``fleet.sqlite`` in the shell's folder holding the demo customers, while the default
+    database (the data folder) does not exist."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ONENUMBER_")}
+    env.update(ONENUMBER_DATA_DIR=str(tmp_path / "unused"), ONENUMBER_OPERATOR="t")
+    for args in (["db", "upgrade"], ["demo"]):
+        subprocess.run([str(BIN / "onenumber"), "--db", "sqlite:///fleet.sqlite", *args, "-q"],
+                       env=env, check=True, capture_output=True, timeout=120, cwd=tmp_path)
+    return tmp_path / "fleet.sqlite"
+
+
+@pytest.mark.parametrize("name", list(SHELLS))
+def test_global_options_before_the_subcommand_choose_the_database_completed_from(
+        name: str, tmp_path: Path, fleet: Path) -> None:
+    """``--db`` and ``--profile`` typed before the subcommand are honoured by completion
+    as by the command (they were ignored: the values came from the default database)."""
+    require("tmux", name, *(["bash-completion"] if name == "bash" else []))
+    home = tmp_path / "home"
+    install_completions(home)
+    (home / ".config/onenumber").mkdir(parents=True)
+    (home / ".config/onenumber/config.toml").write_text(
+        f'[profiles.fleet]\ndatabase_url = "sqlite:///{fleet}"\n')
+    term = Terminal(SHELLS[name], shell_env(home, tmp_path / "unused"), cwd=tmp_path)
+    try:
+        shell = Shell(name, term)
+        for typed, done in [
+            ("onenumber --db sqlite:///fleet.sqlite status demo-s", "demo-single"),
+            ("onenumber --profile fleet status demo-s", "demo-single"),
+            ("onenumber --profile fleet devices show demo-multi BM", "BMW"),
+            ("onenumber status --db sqlite:///fleet.sqlite demo-s", "demo-single"),
+            ("onenumber --profile fl", "fleet"),  # the config file's profiles
+            ("onenumber config use fl", "fleet"),
+        ]:
+            assert shell.line(typed) == typed.rsplit(" ", 1)[0] + " " + done, typed
+        # the default database (none here) still answers when no option names another
+        assert shell.line("onenumber status demo-s") == "onenumber status demo-s"
+    finally:
+        term.close()

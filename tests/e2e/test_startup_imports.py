@@ -138,3 +138,9 @@ def test_the_spreadsheet_libraries_are_imported_only_for_a_workbook(db_url: str,
         timeout=60).stdout)
     assert libraries("batch", "apply", str(book), "--action", "rename", "--dry-run") == {
         "openpyxl"}
+
+
+def test_jmespath_is_imported_only_with_query() -> None:
+    assert "jmespath" not in imported("status", "--help")
+    assert "jmespath" not in imported("status", "nobody-here", "-o", "json")
+    assert "jmespath" in imported("status", "nobody-here", "--query", "account")

@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from onenumber_cli.cli.commands.common import MAX_LIMIT
 from onenumber_cli.cli.helptext import LocalizedCommand, LocalizedGroup
 from onenumber_cli.cli.invocation import current, services
 from onenumber_cli.cli.views import ACCOUNT_COLUMNS, STATUS_LABELS, plan_label
@@ -21,6 +22,11 @@ def list_(
     ctx: typer.Context,
     plan: Annotated[Plan | None, typer.Option("--plan", help="Only this plan.")] = None,
     status: Annotated[Status | None, typer.Option("--status", help="Only this state.")] = None,
+    account_prefix: Annotated[str | None, typer.Option(
+        "--account-prefix", metavar="PREFIX", help="Only accounts whose id starts so.")
+    ] = None,
+    limit: Annotated[int | None, typer.Option(
+        "--limit", min=1, max=MAX_LIMIT, metavar="N", help="At most N accounts.")] = None,
 ) -> None:
     """List accounts (streams; use -o jsonl or csv for millions of rows).
 
@@ -28,7 +34,8 @@ def list_(
     """
     run = current(ctx)
     with closing(services.list_accounts(run.database(), plan=plan.value if plan else None,
-                                        status=status.value if status else None)) as rows:
+                                        status=status.value if status else None,
+                                        account_prefix=account_prefix, limit=limit)) as rows:
         if run.settings.machine:
             run.out.records((r.to_dict() for r in rows), ACCOUNT_COLUMNS)
             return

@@ -59,17 +59,19 @@ class Encoding(StrEnum):
 def _tracked(results: Iterator[RowResult], summary: Summary, total: int | None,
              run: Invocation) -> Iterator[RowResult]:
     """Count every result into the summary; a progress bar when stderr is a terminal (and
-    the rows were counted)."""
+    the rows were counted), drawn at once: what is written to stdout from now on (a
+    header before the first row too) passes above it (cli/progress.py)."""
     if total is None or not (terminal.stderr_is_tty() and not run.settings.quiet):
-        for result in results:
-            summary.add(result)
-            yield result
-        return
-    with typer.progressbar(length=total, file=run.out.stderr, label=t("batch")) as bar:
-        for result in results:
-            summary.add(result)
-            bar.update(1)
-            yield result
+        return _counted(results, summary)
+    from onenumber_cli.cli.progress import Progress
+
+    return Progress(run.out, total, t("batch")).track(_counted(results, summary))
+
+
+def _counted(results: Iterator[RowResult], summary: Summary) -> Iterator[RowResult]:
+    for result in results:
+        summary.add(result)
+        yield result
 
 
 SHOWN_FAILURES = 50  # on a terminal; the full report is one -o away

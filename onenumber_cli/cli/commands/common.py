@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from typer._click.exceptions import MissingParameter
 
-from onenumber_cli.cli.console import Declined, ask, confirm, terminal
+from onenumber_cli.cli.console import Declined, confirm, terminal
 from onenumber_cli.cli.invocation import Invocation, services
 from onenumber_cli.cli.views import RESULT_COLUMNS, result_row, show_result
 from onenumber_cli.domain.values import parse_time
@@ -77,5 +77,6 @@ def ask_device(run: Invocation, ctx: typer.Context, devices: Sequence[Device]) -
     if run.settings.no_input or not terminal.interactive():
         raise MissingParameter(ctx=ctx, param_hint="'[DEVICE]'", param_type="argument")
     run.announce_target()
-    listing = ", ".join(f"{d.name} ({d.id})" for d in devices) or "-"
-    return ask(t("Device to unregister (id, IMEI or name; registered: {devices})", devices=listing))
+    from onenumber_cli.cli.picker import pick_device
+
+    return pick_device(devices)
