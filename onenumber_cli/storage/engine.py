@@ -16,11 +16,13 @@ import json
 import logging
 import os
 import random
+import socket
 import sqlite3
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar
@@ -30,6 +32,7 @@ from sqlalchemy.engine import URL, Connection, Engine, create_engine, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, IntegrityError, NoSuchModuleError
 
 from onenumber_cli.errors import (
+    CommitUnknown,
     Conflict,
     DatabaseUnavailable,
     InvalidArgument,
@@ -44,30 +47,29 @@ LOCK_TIMEOUT_RANGE = (0.01, 600.0)  # seconds; PostgreSQL would read 0 ms as "no
 # may need more: ONENUMBER_STATEMENT_TIMEOUT); reads wait for a lock LOCK_TIMEOUT_SECONDS.
 STATEMENT_TIMEOUT_SECONDS = 60.0
 STATEMENT_TIMEOUT_RANGE = (0.1, 86400.0)
+# PostgreSQL, changes: how long a COMMIT may take before it is cancelled and reported as
+# of unknown outcome (a synchronous standby that does not answer: the server waits for it
+# without end, and neither lock_timeout nor statement_timeout covers that wait).
+COMMIT_TIMEOUT_SECONDS = 30.0
+COMMIT_TIMEOUT_RANGE = (0.1, 86400.0)
+CANCEL_GRACE_SECONDS = 5.0  # after the cancel request: then the socket is shut
 MAX_ATTEMPTS = 4  # attempts per transaction before reporting a conflict
 RECONNECT_BACKOFF = 0.25  # seconds before the first new connection after a lost one
 SYNCHRONOUS_MODES = ("full", "normal")  # SQLite: full = one fsync a commit (durable)
 _SECRET_QUERY_KEYS = ("password", "sslpassword")  # libpq options that carry secrets
-_RETRY_SQLSTATES = {"40001", "40P01", "55P03"}  # serialization, deadlock, lock not available
-_UNIQUE_VIOLATION = "23505"
-_STATEMENT_TIMEOUT = "57014"  # query_canceled: statement_timeout (or a cancel request)
-# A prepared statement missing, or its name taken: a transaction-pooling PgBouncer moved
-# the connection to another server session (see prepare_threshold)
-_PREPARED_STATEMENT_SQLSTATES = ("26000", "42P05")
-_UNAVAILABLE_SQLSTATE_CLASSES = ("08", "28", "3D", "57", "53")
-_SQLITE_RETRY_MESSAGES = ("database is locked", "database table is locked")
 
 
 class _Retry(Exception):
-    """Internal: the transaction lost a race and may be run again."""
+    """Internal to this module: the transaction may be run again (a lost race, or a
+    connection lost before its commit); ``error`` is what to report when the attempts
+    run out."""
 
-    def __init__(self, detail: str) -> None:
-        super().__init__(detail)
-        self.detail = detail
-
-
-class _Lost(_Retry):
-    """Internal: the connection was lost before commit; run again on a new connection."""
+    def __init__(self, error: OneNumberError, *, lost: bool = False,
+                 at_begin: bool = False) -> None:
+        super().__init__(str(error))
+        self.error = error
+        self.lost = lost  # run again on a new connection, after a pause
+        self.at_begin = at_begin  # waiting for the transaction's place (BEGIN, schema lock)
 
 
 def _hidden(url: URL) -> URL:
@@ -148,6 +150,11 @@ def validate_lock_timeout(seconds: float) -> float:
 def validate_statement_timeout(seconds: float) -> float:
     """Seconds one read statement may run, within :data:`STATEMENT_TIMEOUT_RANGE`."""
     return validate_seconds(seconds, STATEMENT_TIMEOUT_RANGE, "statement_timeout")
+
+
+def validate_commit_timeout(seconds: float) -> float:
+    """Seconds a COMMIT may take, within :data:`COMMIT_TIMEOUT_RANGE`."""
+    return validate_seconds(seconds, COMMIT_TIMEOUT_RANGE, "commit_timeout")
 
 
 def sqlite_path(url: URL) -> Path | None:
@@ -353,35 +360,94 @@ def _sqlstate(exc: DBAPIError) -> str | None:
     return getattr(exc.orig, "sqlstate", None) or getattr(exc.orig, "pgcode", None)
 
 
-def classify(exc: DBAPIError, url: URL) -> OneNumberError | _Retry:
-    """Translate a driver error into a retry signal or a typed error."""
+# What a driver error means.  ``RETRY``: a lost race, run the transaction again;
+# ``LOST``: the connection is gone (before the commit: run it again on a new one);
+# anything else: the reason of the :class:`DatabaseUnavailable` to report.  One row a
+# case, the first that matches wins; a test builds each driver error and checks it.
+RETRY, LOST = "retry", "lost"
+# PostgreSQL: an SQLSTATE, or its first two characters (its class).
+_BY_SQLSTATE: tuple[tuple[str, str], ...] = (
+    ("23505", RETRY),  # unique_violation: a key a concurrent transaction took
+    ("40001", RETRY),  # serialization_failure
+    ("40P01", RETRY),  # deadlock_detected
+    ("55P03", RETRY),  # lock_not_available: lock_timeout
+    ("25P03", "idle_session"),  # idle_in_transaction_session_timeout ended the session
+    ("57P05", "idle_session"),  # idle_session_timeout ended the session
+    ("25006", "read_only_transaction"),  # default_transaction_read_only, a hot standby
+    ("53100", "disk_full"),
+    ("57014", "statement_timeout"),  # query_canceled: statement_timeout, or a cancel
+    ("26000", "prepared_statement"),  # invalid_sql_statement_name
+    ("42P05", "prepared_statement"),  # duplicate_prepared_statement
+    ("42501", "read_only"),  # insufficient_privilege
+    ("23", "refused"),  # another constraint: a rule the database enforces
+    ("P0", "refused"),  # raised by a trigger or function
+    ("08", "unreachable"), ("28", "unreachable"), ("3D", "unreachable"),
+    ("57", "unreachable"), ("53", "unreachable"),
+    ("42", "schema"),  # an undefined table or column: not the schema expected
+)
+# SQLite: a primary result code (the extended code's low byte), with the texts that
+# mean it when the driver gives no code.
+_BY_SQLITE_CODE: tuple[tuple[int, str, str], ...] = (
+    (sqlite3.SQLITE_BUSY, "database is locked", RETRY),
+    (sqlite3.SQLITE_LOCKED, "database table is locked", RETRY),
+    (sqlite3.SQLITE_FULL, "database or disk is full", "disk_full"),
+    (sqlite3.SQLITE_READONLY, "readonly database", "read_only"),
+    (sqlite3.SQLITE_CANTOPEN, "unable to open database file", "unreachable"),
+    (sqlite3.SQLITE_CONSTRAINT, "UNIQUE constraint failed", RETRY),  # unique: see below
+    (sqlite3.SQLITE_ERROR, "no such table", "schema"),
+    (sqlite3.SQLITE_ERROR, "no such column", "schema"),
+)
+_SQLITE_UNIQUE = (sqlite3.SQLITE_CONSTRAINT_UNIQUE, sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY)
+
+
+def _postgres_verdict(state: str) -> str | None:
+    for prefix, verdict in _BY_SQLSTATE:
+        if state.startswith(prefix):
+            return verdict
+    return None
+
+
+def _sqlite_verdict(orig: BaseException, text: str) -> str | None:
+    code = getattr(orig, "sqlite_errorcode", None)
+    for primary, words, verdict in _BY_SQLITE_CODE:
+        if (code is not None and code & 0xFF == primary) or words in text:
+            if primary == sqlite3.SQLITE_CONSTRAINT:  # only a unique key taken is a race
+                return RETRY if code in _SQLITE_UNIQUE or words in text else "refused"
+            if primary != sqlite3.SQLITE_ERROR or words in text:
+                return verdict
+    return None
+
+
+def _triage(exc: DBAPIError, url: URL) -> tuple[str, OneNumberError]:
+    """What a driver error means (:data:`RETRY`, :data:`LOST` or the final reason) and
+    the public error to report for it (for a retry or a loss: when it is given up)."""
     text = str(exc.orig)
     state = _sqlstate(exc)
-    if isinstance(exc, IntegrityError):
-        # A unique key taken by a concurrent transaction (a new account, a slot or name
-        # race the lock did not cover): retry, and the rules will see the winner's row.
-        # Any other constraint failing is a bug and must surface as one.
-        if state == _UNIQUE_VIOLATION or "UNIQUE constraint failed" in text:
-            return _Retry(text)
-        raise exc
+    detail = _first_line(text, url)
+    if state is not None:
+        verdict = _postgres_verdict(state)
+    else:
+        verdict = _sqlite_verdict(exc.orig, text) if isinstance(exc.orig, sqlite3.Error) \
+            else None
+        if verdict is None and "disk I/O error" in text:
+            verdict = "unreachable"
+    if verdict == "idle_session":  # the server ended the session: reported as such
+        return LOST, DatabaseUnavailable("idle_session", url=masked(url), detail=detail)
     if exc.connection_invalidated:  # the server went away: a new connection may work
-        return _Lost(text)
-    if state in _RETRY_SQLSTATES or any(m in text for m in _SQLITE_RETRY_MESSAGES):
-        return _Retry(text)
-    if state in _PREPARED_STATEMENT_SQLSTATES:
-        return DatabaseUnavailable("prepared_statement", url=masked(url),
-                                   detail=_first_line(text, url))
-    if state == _STATEMENT_TIMEOUT:
-        return DatabaseUnavailable("statement_timeout", url=masked(url),
-                                   detail=_first_line(text, url))
-    if state == "42501" or "readonly database" in text:
-        return DatabaseUnavailable("read_only", url=masked(url))
-    if state is None or state.startswith(_UNAVAILABLE_SQLSTATE_CLASSES) or "disk" in text:
-        detail = _first_line(text, url)
-        return DatabaseUnavailable("unreachable", url=masked(url), detail=detail)
-    if state.startswith("42"):  # undefined table/column: the schema is not what we expect
-        return DatabaseUnavailable("schema", url=masked(url), detail=_first_line(text, url))
-    return DatabaseUnavailable("unreachable", url=masked(url), detail=_first_line(text, url))
+        return LOST, DatabaseUnavailable("lost", url=masked(url), detail=detail)
+    if isinstance(exc, IntegrityError) and verdict != RETRY:
+        verdict = "refused"  # any constraint but a unique key taken by a concurrent change
+    if verdict == RETRY:
+        return RETRY, Conflict("busy", detail=detail)
+    return verdict or "unreachable", DatabaseUnavailable(verdict or "unreachable",
+                                                         url=masked(url), detail=detail)
+
+
+def classify(exc: DBAPIError, url: URL) -> OneNumberError:
+    """The typed error a driver error means (returned, never raised): a lost race is
+    :class:`Conflict` (exit 5), everything else :class:`DatabaseUnavailable` (exit 6)
+    with the reason saying what happened."""
+    return _triage(exc, url)[1]
 
 
 def _first_line(text: str, url: URL) -> str:
@@ -397,8 +463,10 @@ class Database:
     def __init__(self, url: URL, *, echo: bool = False,
                  lock_timeout: float = LOCK_TIMEOUT_SECONDS, synchronous: str = "full",
                  operator: str | None = None,
-                 statement_timeout: float = STATEMENT_TIMEOUT_SECONDS) -> None:
+                 statement_timeout: float = STATEMENT_TIMEOUT_SECONDS,
+                 commit_timeout: float = COMMIT_TIMEOUT_SECONDS) -> None:
         self.url = url
+        self.commit_timeout = validate_commit_timeout(commit_timeout)
         self.engine = make_engine(url, echo=echo, lock_timeout=lock_timeout,
                                   synchronous=synchronous, operator=operator,
                                   statement_timeout=statement_timeout)
@@ -423,14 +491,7 @@ class Database:
         try:
             yield
         except DBAPIError as exc:
-            outcome = classify(exc, self.url)
-            if isinstance(outcome, _Lost):
-                raise DatabaseUnavailable("lost", url=masked(self.url),
-                                          detail=_first_line(outcome.detail, self.url)
-                                          ) from None
-            if isinstance(outcome, _Retry):
-                raise Conflict("busy", detail=_first_line(outcome.detail, self.url)) from None
-            raise outcome from None
+            raise classify(exc, self.url) from None
 
     @contextmanager
     def connected(self) -> Iterator[Connection]:
@@ -460,6 +521,7 @@ class Writes:
     def __init__(self, db: Database, connection: Connection) -> None:
         self.db = db
         self.connection = connection
+        self._commit_bounded = False  # the last commit was cancelled by its time bound
 
     def run(self, work: Callable[[Connection], T], *, dry_run: bool = False) -> T:
         """Run ``work`` in one write transaction, retried on lost races.
@@ -478,47 +540,80 @@ class Writes:
         last: _Retry | None = None
         for attempt in range(1, MAX_ATTEMPTS + 1):
             try:
-                return self._attempt(work, dry_run, reconnecting=isinstance(last, _Lost))
+                return self._attempt(work, dry_run,
+                                     reconnecting=last is not None and last.lost)
             except _Retry as retry:
                 last = retry
                 if attempt < MAX_ATTEMPTS:
-                    time.sleep(RECONNECT_BACKOFF * 2 ** (attempt - 1) if isinstance(retry, _Lost)
+                    time.sleep(RECONNECT_BACKOFF * 2 ** (attempt - 1) if retry.lost
                                else random.uniform(0.01, 0.05) * attempt)
         assert last is not None
-        detail = _first_line(last.detail, self.db.url)
-        if isinstance(last, _Lost):
-            raise DatabaseUnavailable("lost", url=masked(self.db.url), detail=detail)
+        if last.lost:
+            raise last.error
+        detail = last.error.params.get("detail", "")
+        if last.at_begin and self.db.backend == "postgresql":
+            # the place against migrations not granted: db upgrade holds it (see schema.py)
+            raise Conflict("upgrade_running", attempts=MAX_ATTEMPTS, detail=detail)
         raise Conflict("retries", attempts=MAX_ATTEMPTS, detail=detail)
 
     def _attempt(self, work: Callable[[Connection], T], dry_run: bool, *,
                  reconnecting: bool) -> T:
         connection = self.connection
-        committing = False
+        phase = "begin"
+        self._commit_bounded = False
         try:
             connection.begin()  # BEGIN IMMEDIATE / lock_timeout, before any statement
             if self.db.schema_guard is not None:
                 self.db.schema_guard(connection)
+            phase = "work"
             result = work(connection)
             if dry_run:
                 connection.rollback()
             else:
                 self._check_file()
-                committing = True
-                connection.commit()
+                phase = "commit"
+                self._commit()
             return result
         except BaseException as exc:  # a refusal, a lost race, Ctrl-C: nothing of it stays
             self._roll_back()
+            url = masked(self.db.url)
+            if phase == "commit" and self.db.backend == "postgresql":
+                if self._commit_bounded:  # cancelled by the bound: whatever it answered
+                    raise CommitUnknown("timeout", url=url,
+                                        seconds=self.db.commit_timeout) from None
+                if isinstance(exc, KeyboardInterrupt):
+                    raise CommitUnknown("interrupted", url=url) from None
             if not isinstance(exc, DBAPIError):
                 raise
-            outcome = classify(exc, self.db.url)
-            if committing and isinstance(outcome, _Lost):
-                raise DatabaseUnavailable("lost_at_commit", url=masked(self.db.url),
-                                          detail=_first_line(outcome.detail, self.db.url)
-                                          ) from None
-            if reconnecting and isinstance(outcome, DatabaseUnavailable) and \
-                    outcome.reason == "unreachable":  # the server is still coming back
-                raise _Lost(outcome.params.get("detail", "")) from None
-            raise outcome from None
+            verdict, error = _triage(exc, self.db.url)
+            if phase == "commit" and verdict == LOST:
+                raise DatabaseUnavailable("lost_at_commit", url=url,
+                                          detail=error.params.get("detail", "")) from None
+            if verdict in (RETRY, LOST):
+                raise _Retry(error, lost=verdict == LOST, at_begin=phase == "begin") from None
+            if reconnecting and verdict == "unreachable":  # the server is still coming back
+                raise _Retry(error, lost=True) from None
+            if verdict == "statement_timeout":  # the role's or database's, on a change
+                raise DatabaseUnavailable("write_timeout", url=url,
+                                          detail=error.params.get("detail", "")) from None
+            raise error from None
+
+    def _commit(self) -> None:
+        """Commit; on PostgreSQL within :attr:`Database.commit_timeout` (see
+        :class:`_CommitBound`), noting in ``_commit_bounded`` whether the bound struck."""
+        if self.db.backend != "postgresql":
+            self.connection.commit()
+            return
+        driver = self.connection.connection.driver_connection
+        bound = _CommitBound(driver, self.db.commit_timeout)
+        try:
+            with bound:
+                self.connection.commit()
+        finally:
+            self._commit_bounded = bound.fired
+        if bound.fired:
+            raise CommitUnknown("timeout", url=masked(self.db.url),
+                                seconds=self.db.commit_timeout)
 
     def _roll_back(self) -> None:
         """Roll back whatever is left; on a connection that is gone, give it up (the pool
@@ -539,3 +634,38 @@ class Writes:
         opened = self.connection.connection.info.get(FILE_ID)
         if opened is not None and _file_id(path) != opened:
             raise DatabaseUnavailable("file_replaced", url=str(path))
+
+
+class _CommitBound:
+    """A watch over one PostgreSQL COMMIT: still running after ``seconds``, it is
+    cancelled (the server then stops waiting for the synchronous standby, with the
+    transaction committed locally, or fails it), and if even that does not end it within
+    :data:`CANCEL_GRACE_SECONDS`, the connection's socket is shut, so the COMMIT returns
+    whatever the server does.  Either way ``fired``: the outcome is not known."""
+
+    def __init__(self, driver: Any, seconds: float) -> None:
+        self.driver = driver
+        self.seconds = seconds
+        self.fired = False
+        self._done = threading.Event()
+        self._thread = threading.Thread(target=self._watch, name="onenumber-commit-bound",
+                                        daemon=True)
+
+    def __enter__(self) -> _CommitBound:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self._done.set()
+        self._thread.join()
+
+    def _watch(self) -> None:
+        if self._done.wait(self.seconds):
+            return
+        self.fired = True
+        with suppress(Exception):  # the server unreachable: the socket goes next
+            self.driver.cancel_safe(timeout=CANCEL_GRACE_SECONDS)
+        if self._done.wait(CANCEL_GRACE_SECONDS):
+            return
+        with suppress(OSError), socket.socket(fileno=os.dup(self.driver.fileno())) as sock:
+            sock.shutdown(socket.SHUT_RDWR)
