@@ -92,7 +92,7 @@ def waiting_in_syncrep(pair: Pair) -> int:
     with pair.superuser(pair.ports[0]) as conn:
         row = conn.execute("SELECT count(*) FROM pg_stat_activity WHERE wait_event = "
                            "'SyncRep' AND application_name LIKE 'onenumber%%'").fetchone()
-    return int(row[0]) if row else 0
+    return int(str(row[0])) if row else 0
 
 
 def status(pair: Pair, account: str) -> str:

@@ -23,11 +23,18 @@ PG_URL = parse_url("postgresql+psycopg://op:s3cret@db.example/onenumber")
 SQLITE_URL = parse_url("sqlite:///onenumber.db")
 
 
+def _wrapped(orig: Exception, base: type[Exception], *,
+             invalidated: bool = False) -> DBAPIError:
+    """The driver's exception as SQLAlchemy hands it on."""
+    error = DBAPIError.instance("SELECT 1", {}, orig, base, connection_invalidated=invalidated)
+    assert isinstance(error, DBAPIError)
+    return error
+
+
 def _postgres(sqlstate: str, *, invalidated: bool = False,
               message: str = "boom") -> DBAPIError:
     orig = psycopg.errors.lookup(sqlstate)(f"{message} (password s3cret)")
-    return DBAPIError.instance("SELECT 1", {}, orig, psycopg.Error,
-                               connection_invalidated=invalidated)
+    return _wrapped(orig, psycopg.Error, invalidated=invalidated)
 
 
 # (SQLSTATE, the public type, its code.reason); the first group is retried by a change
@@ -96,7 +103,7 @@ def test_every_sqlstate_psycopg_knows_is_returned_as_a_public_error() -> None:
 def _raised(action: Callable[[], object]) -> DBAPIError:
     with pytest.raises(sqlite3.Error) as caught:
         action()
-    return DBAPIError.instance("SELECT 1", (), caught.value, sqlite3.Error)
+    return _wrapped(caught.value, sqlite3.Error)
 
 
 def _database(path: Path) -> sqlite3.Connection:
@@ -173,7 +180,7 @@ def _not_a_database(path: Path) -> DBAPIError:
 
 def _table_locked(path: Path) -> DBAPIError:  # SQLITE_LOCKED: shared cache only; as given
     error = sqlite3.OperationalError("database table is locked")
-    return DBAPIError.instance("SELECT 1", (), error, sqlite3.Error)
+    return _wrapped(error, sqlite3.Error)
 
 
 SQLITE_CASES: list[tuple[Callable[[Path], DBAPIError], type[OneNumberError], str]] = [
