@@ -556,6 +556,11 @@ ERRORS: dict[tuple[str, str | None], tuple[Message, Message]] = {
         N_("Commit timeout {value} is not a number of seconds between {low} and {high}."),
         N_("Set ONENUMBER_COMMIT_TIMEOUT to e.g. 30 (seconds), or unset it."),
     ),
+    ("conflict", "copy_running"): (
+        N_("Another onenumber db copy is running into {url}."),
+        N_("Nothing was changed. Let that copy finish (or stop it), then run db copy again if "
+           "it did not end."),
+    ),
     ("invalid_argument", "copy_same_database"): (
         N_("--to names the database being copied ({url})."),
         N_("Give another, empty database with --to."),

@@ -227,6 +227,19 @@ def application_name(operator: str | None = None) -> str:
     return safe[:APPLICATION_NAME_BYTES]
 
 
+def _not_terminating_noise(record: logging.LogRecord) -> bool:
+    """psycopg logs "error ignored terminating <Pipeline>: ..." when it ends a pipeline on
+    a connection that already failed; the failure itself is raised, and reported as a
+    typed error: that line would only repeat it, raw, on stderr."""
+    return not str(record.msg).startswith("error ignored terminating")
+
+
+def _quiet_psycopg_noise() -> None:
+    logger = logging.getLogger("psycopg")
+    if _not_terminating_noise not in logger.filters:
+        logger.addFilter(_not_terminating_noise)
+
+
 # The audit log's JSON values, as ``json.dumps`` writes them, without its check for
 # circular references (snapshots of rows never are): 1.7 us a value instead of 2.6.
 JSON_TEXT = json.JSONEncoder(check_circular=False).encode
@@ -253,6 +266,7 @@ def make_engine(url: URL, *, echo: bool = False,
                                                     sqlite_path(url)))
             event.listen(engine, "begin", _sqlite_on_begin)
         else:
+            _quiet_psycopg_noise()
             arguments: dict[str, Any] = {"connect_timeout": 5}
             if "application_name" not in url.query:  # the URL's own name wins
                 arguments["application_name"] = application_name(operator)
