@@ -121,6 +121,9 @@ def test_a_commit_no_standby_confirms_ends_at_the_commit_timeout_as_unknown(
 def test_ctrl_c_during_a_commit_waiting_for_the_standby_ends_it_as_unknown(
         server: Pair) -> None:
     assert SCRIPT
+    with server.superuser(server.ports[0]) as conn:  # none left waiting by an earlier test
+        conn.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                     "WHERE wait_event = 'SyncRep'")
     process = subprocess.Popen(
         [SCRIPT, "--db", url(server), "-o", "json", "devices", "register", "acct-2",
          "--type", "tablet", "--name", "interrupted"],
