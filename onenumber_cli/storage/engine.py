@@ -262,8 +262,10 @@ def make_engine(url: URL, *, echo: bool = False,
             # ``timeout`` is SQLite's busy timeout: how long BEGIN IMMEDIATE waits.
             engine = create_engine(url, connect_args={"timeout": lock_timeout},
                                    json_serializer=JSON_TEXT)
-            event.listen(engine, "connect", partial(_sqlite_on_connect, synchronous,
-                                                    sqlite_path(url)))
+            path = sqlite_path(url)
+            if path is not None:
+                event.listen(engine, "do_connect", partial(_sqlite_read_only, path))
+            event.listen(engine, "connect", partial(_sqlite_on_connect, synchronous, path))
             event.listen(engine, "begin", _sqlite_on_begin)
         else:
             _quiet_psycopg_noise()
@@ -293,6 +295,34 @@ def _file_id(path: Path) -> tuple[int, int] | None:
     return status.st_dev, status.st_ino
 
 
+READ_ONLY = "onenumber_read_only"  # connection info key: opened read-only
+
+
+def read_only_uri(path: Path) -> str | None:
+    """A ``file:`` URI opening ``path`` read-only, when this process may not write it (a
+    read-only mount, no write permission on the file or its directory), else None.
+    SQLite would otherwise fail even a read: it creates the WAL's ``-shm`` file next to
+    the database.  Immutable (no locks, no ``-shm``) when the directory cannot take that
+    file and there is no WAL content to read; a change then fails as a read-only
+    database (exit 6, ``read_only``)."""
+    directory = path.parent
+    if not path.exists() or (os.access(path, os.W_OK) and os.access(directory, os.W_OK)):
+        return None
+    wal = path.with_name(path.name + "-wal")
+    immutable = not os.access(directory, os.W_OK) and (not wal.exists() or
+                                                       wal.stat().st_size == 0)
+    return f"{path.absolute().as_uri()}?mode=ro" + ("&immutable=1" if immutable else "")
+
+
+def _sqlite_read_only(path: Path, _dialect: Any, record: Any, cargs: list[Any],
+                      cparams: dict[str, Any]) -> None:
+    uri = read_only_uri(path)
+    record.info[READ_ONLY] = uri is not None
+    if uri is not None:
+        cargs[:1] = [uri]
+        cparams["uri"] = True
+
+
 def _sqlite_on_connect(synchronous: str, path: Path | None, dbapi_connection: Any,
                        record: Any) -> None:
     # Let SQLAlchemy's "begin" event emit BEGIN itself (the pysqlite recipe), so that
@@ -301,7 +331,8 @@ def _sqlite_on_connect(synchronous: str, path: Path | None, dbapi_connection: An
     cursor = dbapi_connection.cursor()
     try:
         cursor.execute("PRAGMA foreign_keys = ON")
-        cursor.execute("PRAGMA journal_mode = WAL")
+        if not record.info.get(READ_ONLY):  # a read-only file keeps its journal mode
+            cursor.execute("PRAGMA journal_mode = WAL")
         # FULL: WAL synced at every commit, so a change reported done survives power
         # loss; NORMAL (an explicit setting) may lose the last commits, never corrupts.
         cursor.execute("PRAGMA synchronous = FULL" if synchronous == "full"

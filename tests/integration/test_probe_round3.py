@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import json
 import logging
+import os
+import subprocess
 import threading
 import time
 from collections.abc import Iterator
@@ -154,6 +156,53 @@ def test_a_full_disk_says_the_disk_is_full(tmp_path: Path, actor: Actor) -> None
         assert full.value.reason == "disk_full" and exit_code_for(full.value) == 6
     finally:
         db.dispose()
+
+
+@pytest.fixture
+def read_only_database(tmp_path: Path) -> Iterator[str]:
+    """A SQLite database with one account, in a directory this process cannot write: a
+    read-only bind mount when root (root ignores file modes), else modes 0555/0444."""
+    source = tmp_path / "data"
+    source.mkdir()
+    path = source / "onenumber.db"
+    url = f"sqlite:///{path}"
+    assert cli("--db", url, "db", "upgrade")[0] == 0
+    assert cli("--db", url, "service", "subscribe", "acct-ro")[0] == 0
+    assert not path.with_name(path.name + "-wal").exists()  # checkpointed at close
+    if os.geteuid() != 0:
+        path.chmod(0o444)
+        source.chmod(0o555)
+        try:
+            yield url
+        finally:
+            source.chmod(0o755)
+        return
+    mounted = tmp_path / "mounted"
+    mounted.mkdir()
+    for command in (["mount", "--bind", str(source), str(mounted)],
+                    ["mount", "-o", "remount,bind,ro", str(mounted)]):
+        done = subprocess.run(command, capture_output=True, text=True, check=False)
+        if done.returncode != 0:
+            subprocess.run(["umount", str(mounted)], capture_output=True, check=False)
+            pytest.skip(f"root, and no read-only bind mount here: {done.stderr.strip()}")
+    try:
+        yield f"sqlite:///{mounted / path.name}"
+    finally:
+        subprocess.run(["umount", str(mounted)], capture_output=True, check=False)
+
+
+def test_a_sqlite_database_that_cannot_be_written_is_still_read(
+        read_only_database: str) -> None:
+    code, error = cli("--db", read_only_database, "status", "acct-ro")
+    assert code == 0, error
+    result = CliRunner().invoke(app, ["--db", read_only_database, "-o", "json",
+                                      "accounts", "list"], catch_exceptions=False)
+    assert result.exit_code == 0 and "acct-ro" in result.stdout
+    code, error = cli("--db", read_only_database, "service", "cancel", "acct-ro", "--yes")
+    assert (code, error["code"]) == (6, "database_unavailable"), error
+    assert "read-only" in error["message"]
+    assert "acct-ro" in CliRunner().invoke(app, ["--db", read_only_database, "-o", "json",
+                                                 "status", "acct-ro"]).stdout
 
 
 # --- db copy ----------------------------------------------------------------------------
