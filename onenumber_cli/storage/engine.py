@@ -438,6 +438,7 @@ _BY_SQLITE_CODE: tuple[tuple[int, str, str], ...] = (
     (sqlite3.SQLITE_FULL, "database or disk is full", "disk_full"),
     (sqlite3.SQLITE_READONLY, "readonly database", "read_only"),
     (sqlite3.SQLITE_CANTOPEN, "unable to open database file", "unreachable"),
+    (sqlite3.SQLITE_IOERR, "disk I/O error", "io_error"),  # e.g. a file size limit (EFBIG)
     (sqlite3.SQLITE_CONSTRAINT, "UNIQUE constraint failed", RETRY),  # unique: see below
     (sqlite3.SQLITE_ERROR, "no such table", "schema"),
     (sqlite3.SQLITE_ERROR, "no such column", "schema"),
@@ -474,8 +475,6 @@ def _triage(exc: DBAPIError, url: URL) -> tuple[str, OneNumberError]:
     else:
         verdict = _sqlite_verdict(exc.orig, text) if isinstance(exc.orig, sqlite3.Error) \
             else None
-        if verdict is None and "disk I/O error" in text:
-            verdict = "unreachable"
     if verdict == "idle_session":  # the server ended the session: reported as such
         return LOST, DatabaseUnavailable("idle_session", url=masked(url), detail=detail)
     if exc.connection_invalidated:  # the server went away: a new connection may work

@@ -178,6 +178,12 @@ def _not_a_database(path: Path) -> DBAPIError:
     return _raised(lambda: sqlite3.connect(path).execute("SELECT * FROM sqlite_master"))
 
 
+def _file_too_large(path: Path) -> DBAPIError:  # SQLITE_IOERR_WRITE (EFBIG); as given
+    error = sqlite3.OperationalError("disk I/O error")
+    error.sqlite_errorcode = sqlite3.SQLITE_IOERR_WRITE
+    return _wrapped(error, sqlite3.Error)
+
+
 def _table_locked(path: Path) -> DBAPIError:  # SQLITE_LOCKED: shared cache only; as given
     error = sqlite3.OperationalError("database table is locked")
     return _wrapped(error, sqlite3.Error)
@@ -196,6 +202,7 @@ SQLITE_CASES: list[tuple[Callable[[Path], DBAPIError], type[OneNumberError], str
     (_no_table, DatabaseUnavailable, "database_unavailable.schema"),
     (_no_column, DatabaseUnavailable, "database_unavailable.schema"),
     (_cannot_open, DatabaseUnavailable, "database_unavailable.unreachable"),
+    (_file_too_large, DatabaseUnavailable, "database_unavailable.io_error"),
     (_not_a_database, DatabaseUnavailable, "database_unavailable.unreachable"),
 ]
 
