@@ -514,8 +514,8 @@ ERRORS: dict[tuple[str, str | None], tuple[Message, Message]] = {
     ),
     ("database_unavailable", "io_error"): (
         N_("The database file {url} could not be written or read: {detail}"),
-        N_("SQLite rolled the change back. Check the disk: free space, the file size limit (ulimit "
-           "-f) and errors in the system log, then try again."),
+        N_("Nothing was changed. Check the disk: free space (SQLite needs some even to read), "
+           "the file size limit (ulimit -f) and errors in the system log, then try again."),
     ),
     ("database_unavailable", "read_only_transaction"): (
         N_("The database {url} accepts only reads (a read-only database or role, or a standby): "

@@ -475,6 +475,9 @@ def _triage(exc: DBAPIError, url: URL) -> tuple[str, OneNumberError]:
     else:
         verdict = _sqlite_verdict(exc.orig, text) if isinstance(exc.orig, sqlite3.Error) \
             else None
+    name = getattr(exc.orig, "sqlite_errorname", None)
+    if verdict == "io_error" and name:  # which I/O failed: SQLITE_IOERR_SHMSIZE on a full disk
+        detail = f"{detail} ({name})"
     if verdict == "idle_session":  # the server ended the session: reported as such
         return LOST, DatabaseUnavailable("idle_session", url=masked(url), detail=detail)
     if exc.connection_invalidated:  # the server went away: a new connection may work
