@@ -647,17 +647,16 @@ class Writes:
 
     def _commit(self) -> None:
         """Commit; on PostgreSQL within :attr:`Database.commit_timeout` (see
-        :class:`_CommitBound`), noting in ``_commit_bounded`` whether the bound struck."""
+        :class:`_CommitWatch`), noting in ``_commit_bounded`` whether the bound struck."""
         if self.db.backend != "postgresql":
             self.connection.commit()
             return
         driver = self.connection.connection.driver_connection
-        bound = _CommitBound(driver, self.db.commit_timeout)
-        try:
-            with bound:
+        with _COMMIT_WATCH.bound(driver, self.db.commit_timeout) as bound:
+            try:
                 self.connection.commit()
-        finally:
-            self._commit_bounded = bound.fired
+            finally:
+                self._commit_bounded = bound.fired
         if bound.fired:
             raise CommitUnknown("timeout", url=masked(self.db.url),
                                 seconds=self.db.commit_timeout)
@@ -683,36 +682,78 @@ class Writes:
             raise DatabaseUnavailable("file_replaced", url=str(path))
 
 
-class _CommitBound:
-    """A watch over one PostgreSQL COMMIT: still running after ``seconds``, it is
-    cancelled (the server then stops waiting for the synchronous standby, with the
-    transaction committed locally, or fails it), and if even that does not end it within
-    :data:`CANCEL_GRACE_SECONDS`, the connection's socket is shut, so the COMMIT returns
-    whatever the server does.  Either way ``fired``: the outcome is not known."""
+class _Bound:
+    """One COMMIT being watched: its connection, when it is due, whether it struck."""
 
-    def __init__(self, driver: Any, seconds: float) -> None:
+    __slots__ = ("deadline", "driver", "ended", "fired")
+
+    def __init__(self, driver: Any, deadline: float) -> None:
         self.driver = driver
-        self.seconds = seconds
+        self.deadline = deadline
         self.fired = False
-        self._done = threading.Event()
-        self._thread = threading.Thread(target=self._watch, name="onenumber-commit-bound",
-                                        daemon=True)
+        self.ended = False  # the COMMIT returned (or failed)
 
-    def __enter__(self) -> _CommitBound:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *_exc: object) -> None:
-        self._done.set()
-        self._thread.join()
-
-    def _watch(self) -> None:
-        if self._done.wait(self.seconds):
-            return
-        self.fired = True
+    def strike(self) -> None:
+        """Cancel the COMMIT (the server then stops waiting for the synchronous standby,
+        the transaction committed locally, or fails it); if even that does not end it
+        within :data:`CANCEL_GRACE_SECONDS`, shut the socket, so it returns whatever the
+        server does."""
         with suppress(Exception):  # the server unreachable: the socket goes next
             self.driver.cancel_safe(timeout=CANCEL_GRACE_SECONDS)
-        if self._done.wait(CANCEL_GRACE_SECONDS):
+        given = time.monotonic() + CANCEL_GRACE_SECONDS
+        while not self.ended and time.monotonic() < given:  # rare: a poll is cheap enough
+            time.sleep(0.05)
+        if self.ended:
             return
         with suppress(OSError), socket.socket(fileno=os.dup(self.driver.fileno())) as sock:
             sock.shutdown(socket.SHUT_RDWR)
+
+
+class _CommitWatch:
+    """One thread for the process watching every PostgreSQL COMMIT in progress (a thread
+    a commit would cost 70 us each): the ones still running at their deadline are struck
+    (see :meth:`_Bound.strike`); their outcome is then not known."""
+
+    def __init__(self) -> None:
+        self._changed = threading.Condition()
+        self._bounds: set[_Bound] = set()
+        self._thread: threading.Thread | None = None
+        self._wakes_at = float("inf")  # when the watching thread looks next
+
+    @contextmanager
+    def bound(self, driver: Any, seconds: float) -> Iterator[_Bound]:
+        bound = _Bound(driver, time.monotonic() + seconds)
+        with self._changed:
+            self._bounds.add(bound)
+            if self._thread is None or not self._thread.is_alive():  # first, or forked
+                self._thread = threading.Thread(target=self._watch, daemon=True,
+                                                name="onenumber-commit-watch")
+                self._thread.start()
+            if bound.deadline < self._wakes_at:  # else it looks in time anyway (cheap)
+                self._wakes_at = bound.deadline
+                self._changed.notify()
+        try:
+            yield bound
+        finally:
+            bound.ended = True
+            with self._changed:
+                self._bounds.discard(bound)
+
+    def _watch(self) -> None:
+        while True:
+            with self._changed:
+                now = time.monotonic()
+                due = [bound for bound in self._bounds if not bound.fired and bound.deadline <= now]
+                for bound in due:
+                    bound.fired = True
+                if not due:
+                    waiting = [bound.deadline for bound in self._bounds if not bound.fired]
+                    self._wakes_at = min(waiting, default=float("inf"))
+                    self._changed.wait(self._wakes_at - now if waiting else None)
+                    continue
+            for bound in due:  # rare: each in its own thread, so no other bound waits
+                threading.Thread(target=bound.strike, daemon=True,
+                                 name="onenumber-commit-cancel").start()
+
+
+_COMMIT_WATCH = _CommitWatch()
