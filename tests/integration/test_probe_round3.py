@@ -78,16 +78,24 @@ def test_the_opening_schema_check_behind_a_held_lock_is_a_conflict_not_an_intern
 
 
 @needs_postgres
-def test_a_session_ended_during_the_schema_check_is_a_typed_error(postgres_url: str) -> None:
+@pytest.mark.parametrize("when", ["at its start", "at the schema row"])
+def test_a_session_ended_during_the_schema_check_is_a_typed_error(postgres_url: str,
+                                                                 when: str) -> None:
     db = Database(parse_url(postgres_url))
     killer = Database(parse_url(postgres_url))
 
-    @event.listens_for(db.engine, "begin")
-    def _end_it(conn: Connection) -> None:  # after the transaction's own settings
-        pid = conn.exec_driver_sql("SELECT pg_backend_pid()").scalar()
+    def end(conn: Connection) -> None:
+        pid = conn.connection.driver_connection.info.backend_pid  # type: ignore[union-attr]
         with killer.engine.connect() as other:
             other.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
 
+    if when == "at its start":
+        event.listen(db.engine, "begin", end)  # after the transaction's own settings
+    else:  # after the savepoint, before the read of the version row (then a rollback to it)
+        def before(conn: Connection, _cursor: Any, statement: str, *_: Any) -> None:
+            if "onenumber_schema" in statement and "alembic_version" in statement:
+                end(conn)
+        event.listen(db.engine, "before_cursor_execute", before)
     try:
         with pytest.raises(DatabaseUnavailable) as ended:
             schema.state(db)
