@@ -7,7 +7,11 @@
 * Driver errors never leave this module raw: lock timeouts, deadlocks, serialization
   failures and constraint races are retried a bounded number of times with jitter and
   then become :class:`~onenumber_cli.errors.Conflict`; everything that means "the
-  database is not usable" becomes :class:`~onenumber_cli.errors.DatabaseUnavailable`.
+  database is not usable" becomes :class:`~onenumber_cli.errors.DatabaseUnavailable`,
+  with a reason saying what happened (:func:`classify`, one table a driver; it returns
+  the public error, never raises, and the retry signal never leaves this module).
+* PostgreSQL: a COMMIT is bounded (:data:`COMMIT_TIMEOUT_SECONDS`; a synchronous
+  standby that does not answer would hold it without end).
 """
 
 from __future__ import annotations
@@ -582,7 +586,9 @@ class Writes:
         A connection lost before the commit (the server restarted, a failover, the
         session killed) is replaced and the transaction run again, after a short pause
         that doubles each time; lost at the commit itself, nobody can know whether it
-        committed, so that is reported (exit 6) and never retried.
+        committed, so that is reported (exit 6) and never retried.  So is a PostgreSQL
+        COMMIT that the server does not confirm within the commit timeout, or that Ctrl-C
+        interrupts (:class:`~onenumber_cli.errors.CommitUnknown`, see :class:`_CommitWatch`).
         """
         last: _Retry | None = None
         for attempt in range(1, MAX_ATTEMPTS + 1):
