@@ -33,7 +33,13 @@ from typing import Any, TypeVar
 
 from sqlalchemy import event
 from sqlalchemy.engine import URL, Connection, Engine, create_engine, make_url
-from sqlalchemy.exc import ArgumentError, DBAPIError, IntegrityError, NoSuchModuleError
+from sqlalchemy.exc import (
+    ArgumentError,
+    DBAPIError,
+    IntegrityError,
+    NoSuchModuleError,
+    PendingRollbackError,
+)
 
 from onenumber_cli.errors import (
     CommitUnknown,
@@ -543,6 +549,9 @@ class Database:
             yield
         except DBAPIError as exc:
             raise classify(exc, self.url) from None
+        except PendingRollbackError as exc:  # used again after its connection was lost
+            raise DatabaseUnavailable("lost", url=masked(self.url),
+                                      detail=_first_line(str(exc), self.url)) from None
 
     @contextmanager
     def connected(self) -> Iterator[Connection]:

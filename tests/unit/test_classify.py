@@ -12,12 +12,12 @@ from pathlib import Path
 import psycopg
 import psycopg.errors
 import pytest
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, PendingRollbackError
 
 from onenumber_cli.cli.exitcodes import exit_code_for
 from onenumber_cli.errors import Conflict, DatabaseUnavailable, OneNumberError
 from onenumber_cli.i18n.errors import ERRORS
-from onenumber_cli.storage.engine import classify, parse_url
+from onenumber_cli.storage.engine import Database, classify, parse_url
 
 PG_URL = parse_url("postgresql+psycopg://op:s3cret@db.example/onenumber")
 SQLITE_URL = parse_url("sqlite:///onenumber.db")
@@ -217,6 +217,14 @@ def test_each_sqlite_error_becomes_the_public_error_it_means(
     assert str(error) == code
     assert exit_code_for(error) == (5 if kind is Conflict else 6)
     assert (error.code, error.reason) in ERRORS
+
+
+def test_a_connection_used_again_after_it_was_lost_is_reported_as_lost() -> None:
+    db = Database(SQLITE_URL)
+    with pytest.raises(DatabaseUnavailable) as lost, db.translate_errors():
+        raise PendingRollbackError("Can't reconnect until invalid transaction is rolled back")
+    assert str(lost.value) == "database_unavailable.lost"
+    db.dispose()
 
 
 def test_classify_is_the_engines_only_public_translation() -> None:
