@@ -454,6 +454,10 @@ _BY_SQLITE_CODE: tuple[tuple[int, str, str], ...] = (
     (sqlite3.SQLITE_ERROR, "no such column", "schema"),
 )
 _SQLITE_UNIQUE = (sqlite3.SQLITE_CONSTRAINT_UNIQUE, sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY)
+# libpq's words for a connection that died under a statement, when SQLAlchemy has not
+# marked it invalidated (psycopg had not flagged it broken yet): lost, not "unreachable"
+_DROPPED = ("server closed the connection unexpectedly", "consuming input failed",
+            "the connection is lost", "SSL SYSCALL error: EOF detected")
 
 
 def _postgres_verdict(state: str) -> str | None:
@@ -490,7 +494,8 @@ def _triage(exc: DBAPIError, url: URL) -> tuple[str, OneNumberError]:
         detail = f"{detail} ({name})"
     if verdict == "idle_session":  # the server ended the session: reported as such
         return LOST, DatabaseUnavailable("idle_session", url=masked(url), detail=detail)
-    if exc.connection_invalidated:  # the server went away: a new connection may work
+    dropped = state is None and any(words in text for words in _DROPPED)
+    if exc.connection_invalidated or dropped:  # the server went away: a new one may work
         return LOST, DatabaseUnavailable("lost", url=masked(url), detail=detail)
     if isinstance(exc, IntegrityError) and verdict != RETRY:
         verdict = "refused"  # any constraint but a unique key taken by a concurrent change

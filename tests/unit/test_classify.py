@@ -87,6 +87,16 @@ def test_a_connection_the_server_dropped_is_lost_unless_it_says_it_was_idle() ->
     assert str(idle) == "database_unavailable.idle_session"
 
 
+@pytest.mark.parametrize("text", [
+    "consuming input failed: server closed the connection unexpectedly",
+    "the connection is lost",
+    "SSL SYSCALL error: EOF detected",
+])
+def test_a_connection_dropped_under_a_statement_is_lost_even_if_not_marked(text: str) -> None:
+    error = classify(_wrapped(psycopg.OperationalError(text), psycopg.Error), PG_URL)
+    assert str(error) == "database_unavailable.lost"
+
+
 def test_every_sqlstate_psycopg_knows_is_returned_as_a_public_error() -> None:
     states = sorted(psycopg.errors._sqlcodes)  # every SQLSTATE of the server's list
     assert len(states) > 200
