@@ -91,6 +91,13 @@ class StrayWal(DatabaseUnavailable):
     code = "stray_wal"
 
 
+class CommitUnknown(DatabaseUnavailable):
+    """A change whose COMMIT did not end normally (not confirmed within the commit
+    timeout, or interrupted): it may or may not have been applied."""
+
+    code = "commit_unknown"
+
+
 class SchemaMismatch(OneNumberError):
     code = "schema_mismatch"
 

@@ -78,6 +78,8 @@ class Invocation:
                 options["lock_timeout"] = self.settings.lock_timeout
             if self.settings.statement_timeout is not None:
                 options["statement_timeout"] = self.settings.statement_timeout
+            if self.settings.commit_timeout is not None:
+                options["commit_timeout"] = self.settings.commit_timeout
             self._db = connect.open_database(
                 self.settings.db, data_dir=data_dir(), schema_check=schema_check,
                 create=create, create_default=create_default, echo=self.settings.debug,

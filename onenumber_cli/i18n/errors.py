@@ -671,6 +671,65 @@ ERRORS: dict[tuple[str, str | None], tuple[Message, Message]] = {
         N_("Something else wrote into the target during the copy. Make sure nobody uses it, then "
            "run the same db copy again (it starts over)."),
     ),
+    ("database_unavailable", "disk_full"): (
+        N_("The disk of the database {url} is full: {detail}"),
+        N_("Nothing of the change was written. Free space on the database's disk (or ask the "
+           "DBA to), then try again."),
+    ),
+    ("database_unavailable", "io_error"): (
+        N_("The database file {url} could not be written or read: {detail}"),
+        N_("Nothing was changed. Check the disk: free space (SQLite needs some even to read), "
+           "the file size limit (ulimit -f) and errors in the system log, then try again."),
+    ),
+    ("database_unavailable", "read_only_transaction"): (
+        N_("The database {url} accepts only reads (a read-only database or role, or a standby): "
+           "{detail}"),
+        N_("Nothing was changed. Point --db at the primary, or ask the DBA to lift "
+           "default_transaction_read_only for this database or role."),
+    ),
+    ("database_unavailable", "idle_session"): (
+        N_("The database {url} ended the session for being idle too long: {detail}"),
+        N_("Nothing of the interrupted work was kept. Run it again; if it keeps happening, ask the "
+           "DBA about idle_in_transaction_session_timeout for this role."),
+    ),
+    ("database_unavailable", "refused"): (
+        N_("The database {url} refused the change: {detail}"),
+        N_("Nothing was changed. A constraint or trigger of the database forbids it; run onenumber "
+           "check, and report the message to the maintainers."),
+    ),
+    ("database_unavailable", "write_timeout"): (
+        N_("A change on the database {url} took longer than the server's statement timeout (a "
+           "setting of the role or database): {detail}"),
+        N_("Nothing was changed. Ask the DBA to lift statement_timeout for the operator role "
+           "(ALTER ROLE ... SET statement_timeout = 0), or try again when the database is less "
+           "busy."),
+    ),
+    ("conflict", "upgrade_running"): (
+        N_("A database migration (onenumber db upgrade) is running; the change waited for it "
+           "{attempts} times: {detail}"),
+        N_("Nothing was changed. Try again when the upgrade has finished."),
+    ),
+    ("commit_unknown", "timeout"): (
+        N_("The database {url} did not confirm the commit within {seconds} seconds (it may be "
+           "waiting for a synchronous standby that does not answer): the change may or may not "
+           "have been applied."),
+        N_("Look with onenumber audit --limit 5 or onenumber status before trying again; ask the "
+           "DBA about the standby. ONENUMBER_COMMIT_TIMEOUT sets the wait (seconds, default 30)."),
+    ),
+    ("commit_unknown", "interrupted"): (
+        N_("Interrupted while the database {url} was committing the change: it may or may not "
+           "have been applied."),
+        N_("Look with onenumber audit --limit 5 or onenumber status before trying again."),
+    ),
+    ("invalid_argument", "commit_timeout"): (
+        N_("Commit timeout {value} is not a number of seconds between {low} and {high}."),
+        N_("Set ONENUMBER_COMMIT_TIMEOUT to e.g. 30 (seconds), or unset it."),
+    ),
+    ("conflict", "copy_running"): (
+        N_("Another onenumber db copy is running into {url}."),
+        N_("Nothing was changed. Let that copy finish (or stop it), then run db copy again if "
+           "it did not end."),
+    ),
     ("invalid_argument", "copy_same_database"): (
         N_("--to names the database being copied ({url})."),
         N_("Give another, empty database with --to."),

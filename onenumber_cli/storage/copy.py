@@ -27,6 +27,8 @@ before it); a fresh start is always consistent.  Any other non-empty target is r
 
 from __future__ import annotations
 
+import fcntl
+import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -49,6 +51,7 @@ from sqlalchemy.engine import Connection
 
 from onenumber_cli import check
 from onenumber_cli.errors import (
+    Conflict,
     CopySourceInvalid,
     CopyUnverified,
     InvalidArgument,
@@ -59,6 +62,8 @@ from onenumber_cli.storage import revision as program
 from onenumber_cli.storage.engine import Database
 from onenumber_cli.storage.models import metadata
 
+# PostgreSQL: the session advisory lock a copy holds on its target ("oncopy" in ASCII)
+COPY_LOCK = 0x6F6E636F7079
 CHUNK_ROWS = 5000  # rows read and written at a time (one target transaction each)
 # Written by the migrations themselves (the target has its own row): never copied.
 MIGRATION_TABLES = frozenset({"onenumber_schema"})
@@ -163,6 +168,38 @@ def _prepare(target: Database, source_url: str) -> bool:
 
 
 @contextmanager
+def _only_copy(target: Database) -> Iterator[None]:
+    """Held for the whole copy: a second ``db copy`` into the same target is refused
+    (``conflict`` ``copy_running``, exit 5) instead of taking the first one's marker for
+    an interrupted copy and clearing what it wrote.  PostgreSQL: a session advisory lock
+    on the target database; SQLite: ``flock`` on the file (apart from SQLite's own locks,
+    which are POSIX record locks)."""
+    if target.backend == "postgresql":
+        with target.translate_errors(), target.engine.connect() as conn:
+            conn = conn.execution_options(isolation_level="AUTOCOMMIT")  # idle, no transaction
+            if not conn.execute(text("SELECT pg_try_advisory_lock(:key)"),
+                                {"key": COPY_LOCK}).scalar():
+                raise Conflict("copy_running", url=target.display_url())
+            try:
+                yield
+            finally:
+                conn.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": COPY_LOCK})
+        return
+    if target.path is None or not target.path.exists():
+        yield
+        return
+    fd = os.open(target.path, os.O_RDONLY)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise Conflict("copy_running", url=target.display_url()) from None
+        yield
+    finally:
+        os.close(fd)  # releases the lock
+
+
+@contextmanager
 def _snapshot(source: Database) -> Iterator[Connection]:
     """One consistent read of the whole source (see the module docstring)."""
     with source.translate_errors(), source.engine.connect() as conn:
@@ -240,6 +277,12 @@ def copy(source: Database, target: Database, *, progress: Progress | None = None
     if _same_database(source, target):
         raise InvalidArgument("copy_same_database", url=target.display_url())
     schema.require_current(source)
+    with _only_copy(target):
+        return _copy(source, target, progress, chunk)
+
+
+def _copy(source: Database, target: Database, progress: Progress | None,
+          chunk: int) -> CopyReport:
     with _snapshot(source) as reading:
         _refuse_overlong(source, reading)  # before the target is touched
         restarted = _prepare(target, source.display_url())

@@ -7,7 +7,11 @@
 * Driver errors never leave this module raw: lock timeouts, deadlocks, serialization
   failures and constraint races are retried a bounded number of times with jitter and
   then become :class:`~onenumber_cli.errors.Conflict`; everything that means "the
-  database is not usable" becomes :class:`~onenumber_cli.errors.DatabaseUnavailable`.
+  database is not usable" becomes :class:`~onenumber_cli.errors.DatabaseUnavailable`,
+  with a reason saying what happened (:func:`classify`, one table a driver; it returns
+  the public error, never raises, and the retry signal never leaves this module).
+* PostgreSQL: a COMMIT is bounded (:data:`COMMIT_TIMEOUT_SECONDS`; a synchronous
+  standby that does not answer would hold it without end).
 """
 
 from __future__ import annotations
@@ -16,8 +20,10 @@ import json
 import logging
 import os
 import random
+import socket
 import sqlite3
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
@@ -32,10 +38,12 @@ from sqlalchemy.exc import (
     DBAPIError,
     IntegrityError,
     NoSuchModuleError,
+    PendingRollbackError,
     SQLAlchemyError,
 )
 
 from onenumber_cli.errors import (
+    CommitUnknown,
     Conflict,
     DatabaseUnavailable,
     InvalidArgument,
@@ -52,30 +60,29 @@ LOCK_TIMEOUT_RANGE = (0.01, 600.0)  # seconds; PostgreSQL would read 0 ms as "no
 # may need more: ONENUMBER_STATEMENT_TIMEOUT); reads wait for a lock LOCK_TIMEOUT_SECONDS.
 STATEMENT_TIMEOUT_SECONDS = 60.0
 STATEMENT_TIMEOUT_RANGE = (0.1, 86400.0)
+# PostgreSQL, changes: how long a COMMIT may take before it is cancelled and reported as
+# of unknown outcome (a synchronous standby that does not answer: the server waits for it
+# without end, and neither lock_timeout nor statement_timeout covers that wait).
+COMMIT_TIMEOUT_SECONDS = 30.0
+COMMIT_TIMEOUT_RANGE = (0.1, 86400.0)
+CANCEL_GRACE_SECONDS = 5.0  # after the cancel request: then the socket is shut
 MAX_ATTEMPTS = 4  # attempts per transaction before reporting a conflict
 RECONNECT_BACKOFF = 0.25  # seconds before the first new connection after a lost one
 SYNCHRONOUS_MODES = ("full", "normal")  # SQLite: full = one fsync a commit (durable)
 _SECRET_QUERY_KEYS = ("password", "sslpassword")  # libpq options that carry secrets
-_RETRY_SQLSTATES = {"40001", "40P01", "55P03"}  # serialization, deadlock, lock not available
-_UNIQUE_VIOLATION = "23505"
-_STATEMENT_TIMEOUT = "57014"  # query_canceled: statement_timeout (or a cancel request)
-# A prepared statement missing, or its name taken: a transaction-pooling PgBouncer moved
-# the connection to another server session (see prepare_threshold)
-_PREPARED_STATEMENT_SQLSTATES = ("26000", "42P05")
-_UNAVAILABLE_SQLSTATE_CLASSES = ("08", "28", "3D", "57", "53")
-_SQLITE_RETRY_MESSAGES = ("database is locked", "database table is locked")
 
 
 class _Retry(Exception):
-    """Internal: the transaction lost a race and may be run again."""
+    """Internal to this module: the transaction may be run again (a lost race, or a
+    connection lost before its commit); ``error`` is what to report when the attempts
+    run out."""
 
-    def __init__(self, detail: str) -> None:
-        super().__init__(detail)
-        self.detail = detail
-
-
-class _Lost(_Retry):
-    """Internal: the connection was lost before commit; run again on a new connection."""
+    def __init__(self, error: OneNumberError, *, lost: bool = False,
+                 at_begin: bool = False) -> None:
+        super().__init__(str(error))
+        self.error = error
+        self.lost = lost  # run again on a new connection, after a pause
+        self.at_begin = at_begin  # waiting for the transaction's place (BEGIN, schema lock)
 
 
 def _secret_keys(url: URL) -> list[str]:
@@ -162,6 +169,11 @@ def validate_lock_timeout(seconds: float) -> float:
 def validate_statement_timeout(seconds: float) -> float:
     """Seconds one read statement may run, within :data:`STATEMENT_TIMEOUT_RANGE`."""
     return validate_seconds(seconds, STATEMENT_TIMEOUT_RANGE, "statement_timeout")
+
+
+def validate_commit_timeout(seconds: float) -> float:
+    """Seconds a COMMIT may take, within :data:`COMMIT_TIMEOUT_RANGE`."""
+    return validate_seconds(seconds, COMMIT_TIMEOUT_RANGE, "commit_timeout")
 
 
 def sqlite_path(url: URL) -> Path | None:
@@ -279,6 +291,19 @@ def application_name(operator: str | None = None) -> str:
     return safe[:APPLICATION_NAME_BYTES]
 
 
+def _not_terminating_noise(record: logging.LogRecord) -> bool:
+    """psycopg logs "error ignored terminating <Pipeline>: ..." when it ends a pipeline on
+    a connection that already failed; the failure itself is raised, and reported as a
+    typed error: that line would only repeat it, raw, on stderr."""
+    return not str(record.msg).startswith("error ignored terminating")
+
+
+def _quiet_psycopg_noise() -> None:
+    logger = logging.getLogger("psycopg")
+    if _not_terminating_noise not in logger.filters:
+        logger.addFilter(_not_terminating_noise)
+
+
 # The audit log's JSON values, as ``json.dumps`` writes them, without its check for
 # circular references (snapshots of rows never are): 1.7 us a value instead of 2.6.
 JSON_TEXT = json.JSONEncoder(check_circular=False).encode
@@ -301,10 +326,13 @@ def make_engine(url: URL, *, echo: bool = False,
             # ``timeout`` is SQLite's busy timeout: how long BEGIN IMMEDIATE waits.
             engine = create_engine(url, connect_args={"timeout": lock_timeout},
                                    json_serializer=JSON_TEXT)
-            event.listen(engine, "connect", partial(_sqlite_on_connect, synchronous,
-                                                    sqlite_path(url)))
+            path = sqlite_path(url)
+            if path is not None:
+                event.listen(engine, "do_connect", partial(_sqlite_read_only, path))
+            event.listen(engine, "connect", partial(_sqlite_on_connect, synchronous, path))
             event.listen(engine, "begin", _sqlite_on_begin)
         else:
+            _quiet_psycopg_noise()
             arguments: dict[str, Any] = {"connect_timeout": 5}
             if "application_name" not in url.query:  # the URL's own name wins
                 arguments["application_name"] = application_name(operator)
@@ -333,6 +361,34 @@ def _file_id(path: Path) -> tuple[int, int] | None:
     return status.st_dev, status.st_ino
 
 
+READ_ONLY = "onenumber_read_only"  # connection info key: opened read-only
+
+
+def read_only_uri(path: Path) -> str | None:
+    """A ``file:`` URI opening ``path`` read-only, when this process may not write it (a
+    read-only mount, no write permission on the file or its directory), else None.
+    SQLite would otherwise fail even a read: it creates the WAL's ``-shm`` file next to
+    the database.  Immutable (no locks, no ``-shm``) when the directory cannot take that
+    file and there is no WAL content to read; a change then fails as a read-only
+    database (exit 6, ``read_only``)."""
+    directory = path.parent
+    if not path.exists() or (os.access(path, os.W_OK) and os.access(directory, os.W_OK)):
+        return None
+    wal = path.with_name(path.name + "-wal")
+    immutable = not os.access(directory, os.W_OK) and (not wal.exists() or
+                                                       wal.stat().st_size == 0)
+    return f"{path.absolute().as_uri()}?mode=ro" + ("&immutable=1" if immutable else "")
+
+
+def _sqlite_read_only(path: Path, _dialect: Any, record: Any, cargs: list[Any],
+                      cparams: dict[str, Any]) -> None:
+    uri = read_only_uri(path)
+    record.info[READ_ONLY] = uri is not None
+    if uri is not None:
+        cargs[:1] = [uri]
+        cparams["uri"] = True
+
+
 def _sqlite_on_connect(synchronous: str, path: Path | None, dbapi_connection: Any,
                        record: Any) -> None:
     # Let SQLAlchemy's "begin" event emit BEGIN itself (the pysqlite recipe), so that
@@ -341,7 +397,8 @@ def _sqlite_on_connect(synchronous: str, path: Path | None, dbapi_connection: An
     cursor = dbapi_connection.cursor()
     try:
         cursor.execute("PRAGMA foreign_keys = ON")
-        cursor.execute("PRAGMA journal_mode = WAL")
+        if not record.info.get(READ_ONLY):  # a read-only file keeps its journal mode
+            cursor.execute("PRAGMA journal_mode = WAL")
         # FULL: WAL synced at every commit, so a change reported done survives power
         # loss; NORMAL (an explicit setting) may lose the last commits, never corrupts.
         cursor.execute("PRAGMA synchronous = FULL" if synchronous == "full"
@@ -415,35 +472,101 @@ def _sqlstate(exc: DBAPIError) -> str | None:
     return getattr(exc.orig, "sqlstate", None) or getattr(exc.orig, "pgcode", None)
 
 
-def classify(exc: DBAPIError, url: URL) -> OneNumberError | _Retry:
-    """Translate a driver error into a retry signal or a typed error."""
+# What a driver error means.  ``RETRY``: a lost race, run the transaction again;
+# ``LOST``: the connection is gone (before the commit: run it again on a new one);
+# anything else: the reason of the :class:`DatabaseUnavailable` to report.  One row a
+# case, the first that matches wins; a test builds each driver error and checks it.
+RETRY, LOST = "retry", "lost"
+# PostgreSQL: an SQLSTATE, or its first two characters (its class).
+_BY_SQLSTATE: tuple[tuple[str, str], ...] = (
+    ("23505", RETRY),  # unique_violation: a key a concurrent transaction took
+    ("40001", RETRY),  # serialization_failure
+    ("40P01", RETRY),  # deadlock_detected
+    ("55P03", RETRY),  # lock_not_available: lock_timeout
+    ("25P03", "idle_session"),  # idle_in_transaction_session_timeout ended the session
+    ("57P05", "idle_session"),  # idle_session_timeout ended the session
+    ("25006", "read_only_transaction"),  # default_transaction_read_only, a hot standby
+    ("53100", "disk_full"),
+    ("57014", "statement_timeout"),  # query_canceled: statement_timeout, or a cancel
+    ("26000", "prepared_statement"),  # invalid_sql_statement_name
+    ("42P05", "prepared_statement"),  # duplicate_prepared_statement
+    ("42501", "read_only"),  # insufficient_privilege
+    ("23", "refused"),  # another constraint: a rule the database enforces
+    ("P0", "refused"),  # raised by a trigger or function
+    ("08", "unreachable"), ("28", "unreachable"), ("3D", "unreachable"),
+    ("57", "unreachable"), ("53", "unreachable"),
+    ("42", "schema"),  # an undefined table or column: not the schema expected
+)
+# SQLite: a primary result code (the extended code's low byte), with the texts that
+# mean it when the driver gives no code.
+_BY_SQLITE_CODE: tuple[tuple[int, str, str], ...] = (
+    (sqlite3.SQLITE_BUSY, "database is locked", RETRY),
+    (sqlite3.SQLITE_LOCKED, "database table is locked", RETRY),
+    (sqlite3.SQLITE_FULL, "database or disk is full", "disk_full"),
+    (sqlite3.SQLITE_READONLY, "readonly database", "read_only"),
+    (sqlite3.SQLITE_CANTOPEN, "unable to open database file", "unreachable"),
+    (sqlite3.SQLITE_IOERR, "disk I/O error", "io_error"),  # e.g. a file size limit (EFBIG)
+    (sqlite3.SQLITE_CONSTRAINT, "UNIQUE constraint failed", RETRY),  # unique: see below
+    (sqlite3.SQLITE_ERROR, "no such table", "schema"),
+    (sqlite3.SQLITE_ERROR, "no such column", "schema"),
+)
+_SQLITE_UNIQUE = (sqlite3.SQLITE_CONSTRAINT_UNIQUE, sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY)
+# libpq's words for a connection that died under a statement, when SQLAlchemy has not
+# marked it invalidated (psycopg had not flagged it broken yet): lost, not "unreachable"
+_DROPPED = ("server closed the connection unexpectedly", "consuming input failed",
+            "the connection is lost", "SSL SYSCALL error: EOF detected")
+
+
+def _postgres_verdict(state: str) -> str | None:
+    for prefix, verdict in _BY_SQLSTATE:
+        if state.startswith(prefix):
+            return verdict
+    return None
+
+
+def _sqlite_verdict(orig: BaseException, text: str) -> str | None:
+    code = getattr(orig, "sqlite_errorcode", None)
+    for primary, words, verdict in _BY_SQLITE_CODE:
+        if (code is not None and code & 0xFF == primary) or words in text:
+            if primary == sqlite3.SQLITE_CONSTRAINT:  # only a unique key taken is a race
+                return RETRY if code in _SQLITE_UNIQUE or words in text else "refused"
+            if primary != sqlite3.SQLITE_ERROR or words in text:
+                return verdict
+    return None
+
+
+def _triage(exc: DBAPIError, url: URL) -> tuple[str, OneNumberError]:
+    """What a driver error means (:data:`RETRY`, :data:`LOST` or the final reason) and
+    the public error to report for it (for a retry or a loss: when it is given up)."""
     text = str(exc.orig)
     state = _sqlstate(exc)
-    if isinstance(exc, IntegrityError):
-        # A unique key taken by a concurrent transaction (a new account, a slot or name
-        # race the lock did not cover): retry, and the rules will see the winner's row.
-        # Any other constraint failing is a bug and must surface as one.
-        if state == _UNIQUE_VIOLATION or "UNIQUE constraint failed" in text:
-            return _Retry(text)
-        raise exc
-    if exc.connection_invalidated:  # the server went away: a new connection may work
-        return _Lost(text)
-    if state in _RETRY_SQLSTATES or any(m in text for m in _SQLITE_RETRY_MESSAGES):
-        return _Retry(text)
-    if state in _PREPARED_STATEMENT_SQLSTATES:
-        return DatabaseUnavailable("prepared_statement", url=masked(url),
-                                   detail=_first_line(text, url))
-    if state == _STATEMENT_TIMEOUT:
-        return DatabaseUnavailable("statement_timeout", url=masked(url),
-                                   detail=_first_line(text, url))
-    if state == "42501" or "readonly database" in text:
-        return DatabaseUnavailable("read_only", url=masked(url))
-    if state is None or state.startswith(_UNAVAILABLE_SQLSTATE_CLASSES) or "disk" in text:
-        detail = _first_line(text, url)
-        return DatabaseUnavailable("unreachable", url=masked(url), detail=detail)
-    if state.startswith("42"):  # undefined table/column: the schema is not what we expect
-        return DatabaseUnavailable("schema", url=masked(url), detail=_first_line(text, url))
-    return DatabaseUnavailable("unreachable", url=masked(url), detail=_first_line(text, url))
+    detail = _first_line(text, url)
+    if state is not None:
+        verdict = _postgres_verdict(state)
+    else:
+        verdict = _sqlite_verdict(exc.orig, text) if isinstance(exc.orig, sqlite3.Error) \
+            else None
+    name = getattr(exc.orig, "sqlite_errorname", None)
+    if verdict == "io_error" and name:  # which I/O failed: SQLITE_IOERR_SHMSIZE on a full disk
+        detail = f"{detail} ({name})"
+    if verdict == "idle_session":  # the server ended the session: reported as such
+        return LOST, DatabaseUnavailable("idle_session", url=masked(url), detail=detail)
+    dropped = state is None and any(words in text for words in _DROPPED)
+    if exc.connection_invalidated or dropped:  # the server went away: a new one may work
+        return LOST, DatabaseUnavailable("lost", url=masked(url), detail=detail)
+    if isinstance(exc, IntegrityError) and verdict != RETRY:
+        verdict = "refused"  # any constraint but a unique key taken by a concurrent change
+    if verdict == RETRY:
+        return RETRY, Conflict("busy", detail=detail)
+    return verdict or "unreachable", DatabaseUnavailable(verdict or "unreachable",
+                                                         url=masked(url), detail=detail)
+
+
+def classify(exc: DBAPIError, url: URL) -> OneNumberError:
+    """The typed error a driver error means (returned, never raised): a lost race is
+    :class:`Conflict` (exit 5), everything else :class:`DatabaseUnavailable` (exit 6)
+    with the reason saying what happened."""
+    return _triage(exc, url)[1]
 
 
 def _first_line(text: str, url: URL) -> str:
@@ -459,8 +582,10 @@ class Database:
     def __init__(self, url: URL, *, echo: bool = False,
                  lock_timeout: float = LOCK_TIMEOUT_SECONDS, synchronous: str = "full",
                  operator: str | None = None,
-                 statement_timeout: float = STATEMENT_TIMEOUT_SECONDS) -> None:
+                 statement_timeout: float = STATEMENT_TIMEOUT_SECONDS,
+                 commit_timeout: float = COMMIT_TIMEOUT_SECONDS) -> None:
         url = self.url = real_sqlite_url(url)
+        self.commit_timeout = validate_commit_timeout(commit_timeout)
         self.engine = make_engine(url, echo=echo, lock_timeout=lock_timeout,
                                   synchronous=synchronous, operator=operator,
                                   statement_timeout=statement_timeout)
@@ -486,14 +611,10 @@ class Database:
         try:
             yield
         except DBAPIError as exc:
-            outcome = classify(exc, self.url)
-            if isinstance(outcome, _Lost):
-                raise DatabaseUnavailable("lost", url=masked(self.url),
-                                          detail=_first_line(outcome.detail, self.url)
-                                          ) from None
-            if isinstance(outcome, _Retry):
-                raise Conflict("busy", detail=_first_line(outcome.detail, self.url)) from None
-            raise outcome from None
+            raise classify(exc, self.url) from None
+        except PendingRollbackError as exc:  # used again after its connection was lost
+            raise DatabaseUnavailable("lost", url=masked(self.url),
+                                      detail=_first_line(str(exc), self.url)) from None
 
     @contextmanager
     def connected(self) -> Iterator[Connection]:
@@ -523,6 +644,7 @@ class Writes:
     def __init__(self, db: Database, connection: Connection) -> None:
         self.db = db
         self.connection = connection
+        self._commit_bounded = False  # the last commit was cancelled by its time bound
 
     def run(self, work: Callable[[Connection], T], *, dry_run: bool = False) -> T:
         """Run ``work`` in one write transaction, retried on lost races.
@@ -536,54 +658,88 @@ class Writes:
         A connection lost before the commit (the server restarted, a failover, the
         session killed) is replaced and the transaction run again, after a short pause
         that doubles each time; lost at the commit itself, nobody can know whether it
-        committed, so that is reported (exit 6) and never retried.
+        committed, so that is reported (exit 6) and never retried.  So is a PostgreSQL
+        COMMIT that the server does not confirm within the commit timeout, or that Ctrl-C
+        interrupts (:class:`~onenumber_cli.errors.CommitUnknown`, see :class:`_CommitWatch`).
         """
         last: _Retry | None = None
         for attempt in range(1, MAX_ATTEMPTS + 1):
             try:
-                return self._attempt(work, dry_run, reconnecting=isinstance(last, _Lost))
+                return self._attempt(work, dry_run,
+                                     reconnecting=last is not None and last.lost)
             except _Retry as retry:
                 last = retry
                 if attempt < MAX_ATTEMPTS:
-                    time.sleep(RECONNECT_BACKOFF * 2 ** (attempt - 1) if isinstance(retry, _Lost)
+                    time.sleep(RECONNECT_BACKOFF * 2 ** (attempt - 1) if retry.lost
                                else random.uniform(0.01, 0.05) * attempt)
         assert last is not None
-        detail = _first_line(last.detail, self.db.url)
-        if isinstance(last, _Lost):
-            raise DatabaseUnavailable("lost", url=masked(self.db.url), detail=detail)
+        if last.lost:
+            raise last.error
+        detail = last.error.params.get("detail", "")
+        if last.at_begin and self.db.backend == "postgresql":
+            # the place against migrations not granted: db upgrade holds it (see schema.py)
+            raise Conflict("upgrade_running", attempts=MAX_ATTEMPTS, detail=detail)
         raise Conflict("retries", attempts=MAX_ATTEMPTS, detail=detail)
 
     def _attempt(self, work: Callable[[Connection], T], dry_run: bool, *,
                  reconnecting: bool) -> T:
         connection = self.connection
-        committing = False
+        phase = "begin"
+        self._commit_bounded = False
         try:
             connection.begin()  # BEGIN IMMEDIATE / lock_timeout, before any statement
             if self.db.schema_guard is not None:
                 self.db.schema_guard(connection)
+            phase = "work"
             result = work(connection)
             if dry_run:
                 connection.rollback()
             else:
                 self._check_file()
-                committing = True
-                connection.commit()
+                phase = "commit"
+                self._commit()
             return result
         except BaseException as exc:  # a refusal, a lost race, Ctrl-C: nothing of it stays
             self._roll_back()
             if isinstance(exc, DatabaseUnavailable) and exc.reason == "file_replaced":
                 self._salvage()
+            url = masked(self.db.url)
+            if phase == "commit" and self.db.backend == "postgresql":
+                if self._commit_bounded:  # cancelled by the bound: whatever it answered
+                    raise CommitUnknown("timeout", url=url,
+                                        seconds=self.db.commit_timeout) from None
+                if isinstance(exc, KeyboardInterrupt):
+                    raise CommitUnknown("interrupted", url=url) from None
             if not isinstance(exc, DBAPIError):
                 raise
-            outcome = classify(exc, self.db.url)
-            if committing and isinstance(outcome, _Lost):
-                raise DatabaseUnavailable("lost_at_commit", url=masked(self.db.url),
-                                          detail=_first_line(outcome.detail, self.db.url)
-                                          ) from None
-            if reconnecting and isinstance(outcome, DatabaseUnavailable) and \
-                    outcome.reason == "unreachable":  # the server is still coming back
-                raise _Lost(outcome.params.get("detail", "")) from None
-            raise outcome from None
+            verdict, error = _triage(exc, self.db.url)
+            if phase == "commit" and verdict == LOST:
+                raise DatabaseUnavailable("lost_at_commit", url=url,
+                                          detail=error.params.get("detail", "")) from None
+            if verdict in (RETRY, LOST):
+                raise _Retry(error, lost=verdict == LOST, at_begin=phase == "begin") from None
+            if reconnecting and verdict == "unreachable":  # the server is still coming back
+                raise _Retry(error, lost=True) from None
+            if verdict == "statement_timeout":  # the role's or database's, on a change
+                raise DatabaseUnavailable("write_timeout", url=url,
+                                          detail=error.params.get("detail", "")) from None
+            raise error from None
+
+    def _commit(self) -> None:
+        """Commit; on PostgreSQL within :attr:`Database.commit_timeout` (see
+        :class:`_CommitWatch`), noting in ``_commit_bounded`` whether the bound struck."""
+        if self.db.backend != "postgresql":
+            self.connection.commit()
+            return
+        driver = self.connection.connection.driver_connection
+        with _COMMIT_WATCH.bound(driver, self.db.commit_timeout) as bound:
+            try:
+                self.connection.commit()
+            finally:
+                self._commit_bounded = bound.fired
+        if bound.fired:
+            raise CommitUnknown("timeout", url=masked(self.db.url),
+                                seconds=self.db.commit_timeout)
 
     def _roll_back(self) -> None:
         """Roll back whatever is left; on a connection that is gone, give it up (the pool
@@ -614,3 +770,80 @@ class Writes:
         if opened is not None and _file_id(path) != opened:
             raise DatabaseUnavailable("file_replaced", url=str(path))
         refuse_second_name(path)  # a hard link made while it was open
+
+
+class _Bound:
+    """One COMMIT being watched: its connection, when it is due, whether it struck."""
+
+    __slots__ = ("deadline", "driver", "ended", "fired")
+
+    def __init__(self, driver: Any, deadline: float) -> None:
+        self.driver = driver
+        self.deadline = deadline
+        self.fired = False
+        self.ended = False  # the COMMIT returned (or failed)
+
+    def strike(self) -> None:
+        """Cancel the COMMIT (the server then stops waiting for the synchronous standby,
+        the transaction committed locally, or fails it); if even that does not end it
+        within :data:`CANCEL_GRACE_SECONDS`, shut the socket, so it returns whatever the
+        server does."""
+        with suppress(Exception):  # the server unreachable: the socket goes next
+            self.driver.cancel_safe(timeout=CANCEL_GRACE_SECONDS)
+        given = time.monotonic() + CANCEL_GRACE_SECONDS
+        while not self.ended and time.monotonic() < given:  # rare: a poll is cheap enough
+            time.sleep(0.05)
+        if self.ended:
+            return
+        with suppress(OSError), socket.socket(fileno=os.dup(self.driver.fileno())) as sock:
+            sock.shutdown(socket.SHUT_RDWR)
+
+
+class _CommitWatch:
+    """One thread for the process watching every PostgreSQL COMMIT in progress (a thread
+    a commit would cost 70 us each): the ones still running at their deadline are struck
+    (see :meth:`_Bound.strike`); their outcome is then not known."""
+
+    def __init__(self) -> None:
+        self._changed = threading.Condition()
+        self._bounds: set[_Bound] = set()
+        self._thread: threading.Thread | None = None
+        self._wakes_at = float("inf")  # when the watching thread looks next
+
+    @contextmanager
+    def bound(self, driver: Any, seconds: float) -> Iterator[_Bound]:
+        bound = _Bound(driver, time.monotonic() + seconds)
+        with self._changed:
+            self._bounds.add(bound)
+            if self._thread is None or not self._thread.is_alive():  # first, or forked
+                self._thread = threading.Thread(target=self._watch, daemon=True,
+                                                name="onenumber-commit-watch")
+                self._thread.start()
+            if bound.deadline < self._wakes_at:  # else it looks in time anyway (cheap)
+                self._wakes_at = bound.deadline
+                self._changed.notify()
+        try:
+            yield bound
+        finally:
+            bound.ended = True
+            with self._changed:
+                self._bounds.discard(bound)
+
+    def _watch(self) -> None:
+        while True:
+            with self._changed:
+                now = time.monotonic()
+                due = [bound for bound in self._bounds if not bound.fired and bound.deadline <= now]
+                for bound in due:
+                    bound.fired = True
+                if not due:
+                    waiting = [bound.deadline for bound in self._bounds if not bound.fired]
+                    self._wakes_at = min(waiting, default=float("inf"))
+                    self._changed.wait(self._wakes_at - now if waiting else None)
+                    continue
+            for bound in due:  # rare: each in its own thread, so no other bound waits
+                threading.Thread(target=bound.strike, daemon=True,
+                                 name="onenumber-commit-cancel").start()
+
+
+_COMMIT_WATCH = _CommitWatch()

@@ -25,7 +25,7 @@ from sqlalchemy import Column, MetaData, String, Table, inspect, select
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DBAPIError
 
-from onenumber_cli.errors import Conflict, SchemaMismatch
+from onenumber_cli.errors import Conflict, DatabaseUnavailable, SchemaMismatch
 from onenumber_cli.storage import revision as program
 from onenumber_cli.storage.engine import SCHEMA_LOCK, UPGRADE, Database, classify
 from onenumber_cli.storage.models import onenumber_schema
@@ -74,21 +74,31 @@ def _read(conn: Connection) -> tuple[str | None, str | None]:
         conn.exec_driver_sql("SAVEPOINT onenumber_schema_read")
     try:
         row = conn.execute(_SCHEMA_ROW).first()
-    except DBAPIError:  # no onenumber_schema yet (or no schema at all)
+    except DBAPIError as exc:  # no onenumber_schema yet (or no schema at all)
+        if not _no_table(exc, conn):  # a lock timeout, a lost connection: not an answer
+            raise
         if conn.dialect.name == "postgresql":
             conn.exec_driver_sql("ROLLBACK TO SAVEPOINT onenumber_schema_read")
         return conn.scalar(select(alembic_version.c.version_num)), None
     return (row[0], row[1]) if row is not None else (None, None)
 
 
+def _no_table(exc: DBAPIError, conn: Connection) -> bool:
+    """The error says a table is missing (anything else, a lock timeout or a session
+    ended, is reported as what it is, not read as "no schema")."""
+    error = classify(exc, conn.engine.url)
+    return isinstance(error, DatabaseUnavailable) and error.reason == "schema"
+
+
 def state(db: Database) -> SchemaState:
-    """The database's schema as this program sees it (a short read of its own)."""
+    """The database's schema as this program sees it (a short read of its own).  Every
+    failure but a missing table is a typed error (exit 5 or 6, see ``classify``)."""
     with db.translate_errors(), db.engine.connect() as conn:
         try:
             with conn.begin():
                 found, compatible_from = _read(conn)
         except DBAPIError as exc:
-            if inspect(conn).has_table("alembic_version"):
+            if not _no_table(exc, conn) or inspect(conn).has_table("alembic_version"):
                 raise classify(exc, db.url) from None
             found, compatible_from = None, None
         copying = found is None and inspect(conn).has_table(COPY_MARKER)

@@ -139,4 +139,5 @@ def test_a_full_disk_refuses_changes_cleanly(db: Database, db_url: str) -> None:
     result = run(["devices", "register", "demo-multi", "--type", "Watch"], env,
                  limit_file_size=1024)
     assert_clean_refusal(result, 6)
+    assert "could not be written" in result.stderr and "ulimit" in result.stderr
     assert snapshot(db) == before

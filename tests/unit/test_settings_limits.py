@@ -16,6 +16,19 @@ def test_the_cli_mirrors_equal_the_storage_limits() -> None:
     assert settings.LOCK_TIMEOUT_RANGE == engine.LOCK_TIMEOUT_RANGE
     assert settings.SYNCHRONOUS_MODES == engine.SYNCHRONOUS_MODES
     assert settings.STATEMENT_TIMEOUT_RANGE == engine.STATEMENT_TIMEOUT_RANGE
+    assert settings.COMMIT_TIMEOUT_RANGE == engine.COMMIT_TIMEOUT_RANGE
+
+
+@pytest.mark.parametrize("raw", ["0", "-1", "86401", "nan", "30s"])
+def test_a_commit_timeout_outside_the_range_is_refused(raw: str) -> None:
+    with pytest.raises(InvalidArgument) as refused:
+        settings.resolve({}, {**os.environ, "ONENUMBER_COMMIT_TIMEOUT": raw})
+    assert refused.value.reason == "commit_timeout"
+
+
+def test_a_commit_timeout_in_the_range_is_used() -> None:
+    resolved = settings.resolve({}, {**os.environ, "ONENUMBER_COMMIT_TIMEOUT": "2.5"})
+    assert resolved.commit_timeout == 2.5
 
 
 @pytest.mark.parametrize("raw", ["0", "0.05", "-1", "86401", "nan", "inf", "60s"])
