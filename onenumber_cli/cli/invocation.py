@@ -78,13 +78,31 @@ class Invocation:
                 options["lock_timeout"] = self.settings.lock_timeout
             if self.settings.statement_timeout is not None:
                 options["statement_timeout"] = self.settings.statement_timeout
+            if self.settings.reconnect_timeout is not None:
+                options["reconnect_timeout"] = self.settings.reconnect_timeout
             self._db = connect.open_database(
                 self.settings.db, data_dir=data_dir(), schema_check=schema_check,
                 create=create, create_default=create_default, echo=self.settings.debug,
                 synchronous=self.settings.sqlite_synchronous,
                 operator=self.settings.operator, **options,
             )
+            if terminal.stderr_is_tty() and not self.settings.quiet:
+                self._db.reconnect.waiting = self.show_waiting
         return self._db
+
+    def show_waiting(self, seconds: float | None) -> None:
+        """On a terminal, while a change waits for the database after a lost connection
+        (a failover): one line, rewritten as the seconds pass, ended when the wait is."""
+        from onenumber_cli.i18n import t
+
+        stderr = self.out.stderr
+        if seconds is None:
+            stderr.write("\n")
+        else:
+            stderr.write("\r" + t("waiting for a primary (the connection to {url} was lost) "
+                                  "... {seconds} s", url=self.target_url(),
+                                  seconds=int(seconds)) + "\x1b[K")
+        stderr.flush()
 
     def actor(self, batch_id: str | None = None, reverts: str | None = None) -> services.Actor:
         """Who makes a change: every changing command asks for one before it acts, so
@@ -120,15 +138,19 @@ class Invocation:
             self._announced = True
             self.out.message(t("Target: {target}", target=self.target()))
 
-    def target(self) -> str:
-        """The profile and the (masked) database a change would go to."""
+    def target_url(self) -> str:
+        """The (masked) URL of the database a command works on."""
         from onenumber_cli.cli.settings import data_dir
-        from onenumber_cli.i18n import t
 
         if self.settings.db is None:
-            url = f"sqlite:///{data_dir() / 'onenumber.sqlite'}"
-        else:
-            url = lazy_import("onenumber_cli.storage.engine").masked(self.settings.db)
+            return f"sqlite:///{data_dir() / 'onenumber.sqlite'}"
+        return str(lazy_import("onenumber_cli.storage.engine").masked(self.settings.db))
+
+    def target(self) -> str:
+        """The profile and the (masked) database a change would go to."""
+        from onenumber_cli.i18n import t
+
+        url = self.target_url()
         if self.settings.profile is None:
             return t("database {url}", url=url)
         return t("profile {profile}, database {url}", profile=self.settings.profile, url=url)

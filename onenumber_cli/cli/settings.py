@@ -20,6 +20,7 @@ OUTPUTS = ("table", "json", "jsonl", "csv", "tsv")
 # tests/unit/test_settings_limits.py keeps them equal.
 LOCK_TIMEOUT_RANGE = (0.01, 600.0)
 STATEMENT_TIMEOUT_RANGE = (0.1, 86400.0)
+RECONNECT_TIMEOUT_RANGE = (0.0, 3600.0)
 SYNCHRONOUS_MODES = ("full", "normal")
 DEFAULT_TZ = "Asia/Tokyo"
 
@@ -170,6 +171,7 @@ class Settings:
     debug: bool = False
     lock_timeout: float | None = None  # None: the storage default
     statement_timeout: float | None = None  # None: the storage default (reads, PostgreSQL)
+    reconnect_timeout: float | None = None  # None: the storage default (a lost connection)
     sqlite_synchronous: str = "full"
     csv_encoding: str = "utf-8"  # csv/tsv output; a spreadsheet encoding neutralises cells
     sources: dict[str, str] = field(default_factory=dict)
@@ -250,6 +252,8 @@ def resolve(flags: Mapping[str, Any], environ: Mapping[str, str] = os.environ, *
     settings.lock_timeout = _lock_timeout(environ.get("ONENUMBER_LOCK_TIMEOUT"))
     settings.statement_timeout = _seconds(environ.get("ONENUMBER_STATEMENT_TIMEOUT"),
                                           STATEMENT_TIMEOUT_RANGE, "statement_timeout")
+    settings.reconnect_timeout = _seconds(environ.get("ONENUMBER_RECONNECT_TIMEOUT"),
+                                          RECONNECT_TIMEOUT_RANGE, "reconnect_timeout")
     raw_fields = flags.get("fields")
     if raw_fields is not None:
         settings.fields = [f.strip() for f in str(raw_fields).split(",") if f.strip()]

@@ -8,6 +8,7 @@ from pathlib import Path
 from onenumber_cli.storage import schema
 from onenumber_cli.storage.engine import (
     LOCK_TIMEOUT_SECONDS,
+    RECONNECT_TIMEOUT_SECONDS,
     STATEMENT_TIMEOUT_SECONDS,
     Database,
     parse_url,
@@ -21,7 +22,8 @@ def open_database(url: str | None, *, data_dir: Path, schema_check: bool = True,
                   create: bool = False, create_default: bool = True, echo: bool = False,
                   lock_timeout: float = LOCK_TIMEOUT_SECONDS,
                   synchronous: str = "full", operator: str | None = None,
-                  statement_timeout: float = STATEMENT_TIMEOUT_SECONDS) -> Database:
+                  statement_timeout: float = STATEMENT_TIMEOUT_SECONDS,
+                  reconnect_timeout: float = RECONNECT_TIMEOUT_SECONDS) -> Database:
     """The :class:`Database` for ``url`` (None: the embedded default in ``data_dir``).
 
     The default SQLite file is created (0600, in a 0700 directory) and migrated on first
@@ -39,7 +41,8 @@ def open_database(url: str | None, *, data_dir: Path, schema_check: bool = True,
         prepare_sqlite_file(path, create=(is_default and create_default) or create,
                             private_dir=is_default)
     db = Database(parsed, echo=echo, lock_timeout=lock_timeout, synchronous=synchronous,
-                  operator=operator, statement_timeout=statement_timeout)
+                  operator=operator, statement_timeout=statement_timeout,
+                  reconnect_timeout=reconnect_timeout)
     if not schema_check:
         return db
     if is_default and schema.state(db).revision is None:

@@ -16,6 +16,7 @@ def test_the_cli_mirrors_equal_the_storage_limits() -> None:
     assert settings.LOCK_TIMEOUT_RANGE == engine.LOCK_TIMEOUT_RANGE
     assert settings.SYNCHRONOUS_MODES == engine.SYNCHRONOUS_MODES
     assert settings.STATEMENT_TIMEOUT_RANGE == engine.STATEMENT_TIMEOUT_RANGE
+    assert settings.RECONNECT_TIMEOUT_RANGE == engine.RECONNECT_TIMEOUT_RANGE
 
 
 @pytest.mark.parametrize("raw", ["0", "0.05", "-1", "86401", "nan", "inf", "60s"])
