@@ -193,6 +193,7 @@ class Batch:
              *extra, str(path)],
             env={**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})},  # each row as it lands
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        self.rows = path.read_text().splitlines()
         self.stdout: list[str] = []
         self.times: list[float] = []
         self.stderr: list[str] = []
@@ -249,14 +250,14 @@ class Batch:
 
 
 def check_interrupted_run(db: Database, run: Batch, code: int, operator: str,
-                          password: str) -> tuple[list[int], str]:
+                          password: str, name: str = "N") -> tuple[list[int], str]:
     """An interrupted per-row run ended cleanly: exit 0 (it carried on) or 6 (one
     ``database_unavailable`` error), never an internal error; what it applied is exactly
     rows 1..k, and no row it reported as applied is missing.  Returns the rows it
     applied and a line for the test's output."""
     stderr = "".join(run.stderr)
     reported = run.reported()
-    landed = renames_by_row(db)
+    landed = renames_by_row(db, name)
     first = sorted(i for i, ops in landed.items() if operator in ops)
     acknowledged = [r["row"] - 1 for r in reported if r["ok"] and r["changed"]]
     lost = sorted(set(acknowledged) - set(first))
@@ -271,7 +272,7 @@ def check_interrupted_run(db: Database, run: Batch, code: int, operator: str,
     assert password not in stderr + "".join(run.stdout)
     assert code in (0, 6), f"exit {code}, expected 0 (carried on) or 6 (unavailable)"
     if code == 0:  # it carried on: every row reported, none failed
-        assert len(reported) == ROWS and not failed_rows, summary
+        assert len(reported) == len(run.rows) and not failed_rows, summary
     if code == 6:  # one error, besides the summary line
         assert [e["code"] for e in run.errors()] == ["database_unavailable"], stderr
         assert len(run.stderr) <= 2, stderr
@@ -283,7 +284,8 @@ def check_interrupted_run(db: Database, run: Batch, code: int, operator: str,
 
 
 def check_rerun_completes(db: Database, url: str, path: Path,
-                          devices: list[tuple[str, str]], operator: str) -> int:
+                          devices: list[tuple[str, str]], operator: str,
+                          name: str = "N") -> int:
     """Re-running the file completes it: exit 0, ``check`` clean, every row applied
     exactly once (its name, one audit record: none lost, none twice).  Returns how many
     rows the re-run applied."""
@@ -295,8 +297,8 @@ def check_rerun_completes(db: Database, url: str, path: Path,
     assert checked.returncode == 0, checked.stdout + checked.stderr
     names = actual_names(db)
     assert {d: names[d] for _, d in devices} == {
-        device: f"N{i}" for i, (_, device) in enumerate(devices)}
-    landed = renames_by_row(db)
+        device: f"{name}{i}" for i, (_, device) in enumerate(devices)}
+    landed = renames_by_row(db, name)
     twice = {i: ops for i, ops in landed.items() if len(ops) != 1}
     missing = sorted(set(range(len(devices))) - set(landed))
     assert not twice, f"rows applied more than once: {dict(list(twice.items())[:10])}"
