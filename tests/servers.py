@@ -12,6 +12,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import pty
 import shutil
 import socket
 import subprocess
@@ -183,27 +184,45 @@ def onenumber(url: str, *args: str, timeout: float = 120,
 class Batch:
     """The batch as a console script; its stdout and stderr are drained by threads (an
     undrained pipe would stall it) so the test can watch the rows being reported, and
-    when each stdout line came (``times``, monotonic)."""
+    when each stdout line came (``times``, monotonic).  With ``terminal`` its stderr is
+    a pseudo-terminal (``stderr`` then holds what it showed, in chunks)."""
 
     def __init__(self, url: str, path: Path, operator: str, *extra: str,
-                 env: dict[str, str] | None = None) -> None:
+                 env: dict[str, str] | None = None, terminal: bool = False) -> None:
         assert SCRIPT, "the onenumber console script is not installed (pip install -e .)"
+        screen = pty.openpty() if terminal else None
         self.process = subprocess.Popen(
             [SCRIPT, "--db", url, "-o", "jsonl", "--operator", operator, "batch", "apply",
              *extra, str(path)],
             env={**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})},  # each row as it lands
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE if screen is None else screen[1],
+            text=True)
         self.rows = path.read_text().splitlines()
         self.stdout: list[str] = []
         self.times: list[float] = []
         self.stderr: list[str] = []
-        self.readers = [threading.Thread(target=self._drain, args=(stream, lines, times),
-                                         daemon=True)
-                        for stream, lines, times in ((self.process.stdout, self.stdout,
-                                                      self.times),
-                                                     (self.process.stderr, self.stderr, None))]
+        self.readers = [threading.Thread(target=self._drain,
+                                         args=(self.process.stdout, self.stdout, self.times),
+                                         daemon=True)]
+        if screen is None:
+            self.readers.append(threading.Thread(
+                target=self._drain, args=(self.process.stderr, self.stderr, None),
+                daemon=True))
+        else:
+            os.close(screen[1])
+            self.readers.append(threading.Thread(target=self._drain_terminal,
+                                                 args=(screen[0],), daemon=True))
         for reader in self.readers:
             reader.start()
+
+    def _drain_terminal(self, master: int) -> None:
+        try:
+            while chunk := os.read(master, 4096):
+                self.stderr.append(chunk.decode(errors="replace"))
+        except OSError:  # EIO: the terminal's last writer has gone
+            pass
+        finally:
+            os.close(master)
 
     @staticmethod
     def _drain(stream: io.TextIOBase, lines: list[str], times: list[float] | None) -> None:

@@ -40,6 +40,7 @@ class Invocation:
         self.ctx: Context | None = None  # the running command's context
         self.confirmed = False  # a prompt (or --yes) already confirmed the change
         self._announced = False
+        self._waiting_shown: int | None = None  # the seconds last shown by show_waiting
 
     def remember(self, name: str, value: Any) -> None:
         self.flags[name] = value
@@ -92,17 +93,21 @@ class Invocation:
 
     def show_waiting(self, seconds: float | None) -> None:
         """On a terminal, while a change waits for the database after a lost connection
-        (a failover): one line, rewritten as the seconds pass, ended when the wait is."""
+        (a failover): one line, rewritten when the count of seconds changes, ended when
+        the wait is (the database was named on the ``Target:`` line)."""
         from onenumber_cli.i18n import t
 
+        shown = int(seconds) if seconds is not None else None
+        if shown == self._waiting_shown:
+            return
         stderr = self.out.stderr
-        if seconds is None:
+        if shown is None:
             stderr.write("\n")
         else:
-            stderr.write("\r" + t("waiting for a primary (the connection to {url} was lost) "
-                                  "... {seconds} s", url=self.target_url(),
-                                  seconds=int(seconds)) + "\x1b[K")
+            stderr.write("\r" + t("waiting for a primary ... {seconds} s", seconds=shown)
+                         + "\x1b[K")
         stderr.flush()
+        self._waiting_shown = shown
 
     def actor(self, batch_id: str | None = None, reverts: str | None = None) -> services.Actor:
         """Who makes a change: every changing command asks for one before it acts, so

@@ -220,7 +220,7 @@ BLOCKED_AT = 21  # the row (1-based) whose account a superuser session holds loc
 
 
 def _batch_waiting_for_a_primary(pair: Pair, tmp_path: Path, operator: str,
-                                 env: dict[str, str]) -> Batch:
+                                 env: dict[str, str], *, terminal: bool = False) -> Batch:
     """A per-row batch whose row BLOCKED_AT waits for an account's lock when the primary
     stops: its connection is lost before the commit (never at it), so the tool then waits
     for a primary; none comes (the standby is not promoted)."""
@@ -229,8 +229,8 @@ def _batch_waiting_for_a_primary(pair: Pair, tmp_path: Path, operator: str,
     holder = psycopg.connect(host=str(pair.base), port=pair.ports[0], user="postgres",
                              dbname=DATABASE, connect_timeout=5)
     holder.execute("SELECT 1 FROM contracts WHERE account = %s FOR UPDATE", (account,))
-    run = Batch(pair.url, path, operator,
-                env={"ONENUMBER_LOCK_TIMEOUT": "600", **env})
+    run = Batch(pair.url, path, operator, env={"ONENUMBER_LOCK_TIMEOUT": "600", **env},
+                terminal=terminal)
     with pair.superuser(pair.ports[0]) as admin:
         deadline = time.monotonic() + 30
         while not (admin.execute(
@@ -273,14 +273,16 @@ def test_a_batch_waiting_for_a_primary_that_never_comes_gives_up_after_the_windo
            "complete it." in run.stderr[0]
     assert "ONENUMBER_RECONNECT_TIMEOUT" in run.errors()[0]["hint"]
     assert 3.0 <= waited < 3.0 + 10, "the wait was not the configured window"
+    assert "waiting for a primary" not in "".join(run.stderr)  # not a terminal
     assert len(run.reported()) == BLOCKED_AT - 1
     assert _landed_after_restart(pair, "window-run") == list(range(BLOCKED_AT - 1))
 
 
 def test_ctrl_c_ends_the_wait_for_a_primary_with_130_and_the_rows_done_reported(
         pair: Pair, tmp_path: Path) -> None:
-    run = _batch_waiting_for_a_primary(pair, tmp_path, "ctrl-c-run", {})
-    time.sleep(2)  # waiting (the default window: 60 s)
+    """On a terminal (stderr), which shows the wait as it goes on."""
+    run = _batch_waiting_for_a_primary(pair, tmp_path, "ctrl-c-run", {}, terminal=True)
+    time.sleep(2.5)  # waiting (the default window: 60 s)
     assert run.process.poll() is None, run.stderr
     interrupted = time.monotonic()
     run.process.send_signal(signal.SIGINT)
@@ -290,6 +292,9 @@ def test_ctrl_c_ends_the_wait_for_a_primary_with_130_and_the_rows_done_reported(
     print(f"\nCtrl-C while waiting: exit {code} after {took:.2f} s; stderr: {stderr}")
     assert code == 130, stderr
     assert took < 2.0, "Ctrl-C did not end the wait at once"
+    waiting = [part for part in stderr.split("\r") if part.startswith("waiting")]
+    assert waiting[:3] == [f"waiting for a primary ... {n} s\x1b[K" for n in (0, 1, 2)], stderr
+    assert PASSWORD not in stderr
     assert "Traceback" not in stderr and "internal error" not in stderr, stderr
     reported = run.reported()
     assert [r["row"] for r in reported] == list(range(1, BLOCKED_AT))
