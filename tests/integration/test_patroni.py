@@ -33,11 +33,12 @@ import urllib.request
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import psycopg
 import pytest
 
+from onenumber_cli.errors import DatabaseUnavailable
 from onenumber_cli.storage.engine import Database, parse_url
 from tests.servers import (
     ROWS,
@@ -56,6 +57,7 @@ from tests.servers import (
 )
 
 pytestmark = pytest.mark.slow
+T = TypeVar("T")
 
 NODES = 3
 SCOPE = "onenumber"
@@ -330,7 +332,7 @@ def cluster(request: pytest.FixtureRequest) -> Iterator[Cluster]:
     finally:
         held.release()
         if request.session.testsfailed > failed_before:  # what Patroni and etcd said
-            print("\nPatroni and etcd logs (a test failed):" + built.log_tails(60))
+            print("\nPatroni and etcd logs (a test failed):" + built.log_tails(400))
         built.tear_down()
         print("\nPatroni cluster, seconds: " + "; ".join(
             f"{what} {seconds:.1f}" for what, seconds in COSTS.items()))
@@ -358,6 +360,22 @@ def test_the_cluster_is_patroni_with_etcd_synchronous_and_the_tool_is_not_a_supe
     assert in_recovery is False  # read-write: the leader
     leader = cluster.leader()
     assert leader is not None and port == cluster.node(leader).pg_port
+
+
+def _again(cluster: Cluster, step: Callable[[], T]) -> T:
+    """The test's own first reads after a failover, again while the cluster settles (the
+    tool's are not what this retries): a DatabaseUnavailable is retried for 60 s, and
+    said on stdout with Patroni's view of the members."""
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            return step()
+        except DatabaseUnavailable as exc:
+            print(f"the test's read found no primary ({exc.params.get('detail')}); "
+                  f"members: {cluster.members()}")
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(1)
 
 
 def _failover(cluster: Cluster, tmp_path: Path, what: str, name: str,
@@ -397,7 +415,8 @@ def _failover(cluster: Cluster, tmp_path: Path, what: str, name: str,
 
     db = Database(parse_url(url))
     try:
-        first, _ = check_interrupted_run(db, run, code, f"{what}-run", PASSWORD, name)
+        first, _ = _again(cluster, lambda: check_interrupted_run(
+            db, run, code, f"{what}-run", PASSWORD, name))
         if code == 6:  # only when the commit itself was cut: its outcome is unknown
             errors = run.errors()
             assert "was lost while the change was being committed" in errors[0]["message"], \
