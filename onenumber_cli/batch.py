@@ -46,7 +46,7 @@ from onenumber_cli.errors import (
 )
 from onenumber_cli.frozen import frozen
 from onenumber_cli.spreadsheet import NEVER_QUOTED, restore
-from onenumber_cli.storage.engine import Database
+from onenumber_cli.storage.engine import Database, WaitInterrupted
 from onenumber_cli.storage.unit import Tx
 
 FIELDS = ("action", "account", "device", "name", "type", "imei", "at", "multi", "replace")
@@ -574,7 +574,9 @@ def apply(db: Database, source: Callable[[], Iterator[Row]], actor: services.Act
                 raise Stopped()
             try:
                 body = services.in_transaction(planner(row, actor, tz).body)
-                result = _success(row, writes.run(body))
+                result = _success(row, writes.run(body, stop=stop))
+            except WaitInterrupted:  # waiting for the database: the row was not written
+                raise Stopped() from None
             except DatabaseUnavailable as error:
                 raise Unavailable(error, row.number) from None
             except OneNumberError as error:
@@ -638,7 +640,10 @@ def _single_transaction(db: Database, source: Callable[[], Iterator[Row]],
                 return False
             return True
 
-        committed = db.write(work)
+        try:
+            committed = db.write(work, stop=stop)
+        except WaitInterrupted:  # waiting for the database: nothing was written
+            raise Stopped() from None
         end = buffer.tell()
         buffer.seek(0)
         while buffer.tell() < end:

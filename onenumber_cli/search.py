@@ -13,9 +13,14 @@ AND; each selective one has an index (revision 0002), so none scans the devices 
   collation), SQLite's ``GLOB`` (case sensitive, so it can use the index; name keys are
   folded already).  A pattern that starts with a wildcard reads every device's name key:
   at 1,000,000 accounts (2.45 M devices) about as long as a full export;
-* ``account_prefix``: the same pattern match on the devices' account index (on
-  PostgreSQL a range of it where the database's collation is ``C``, as ``initdb
-  --locale=C.UTF-8`` makes it; otherwise the prefix is still exact, only slower);
+* ``account_prefix``: a range of the devices' account index, ``account >= prefix AND
+  account < successor`` (``storage.queries.prefix_successor``): exact where the database
+  orders the account characters by code point (SQLite; PostgreSQL with the ``C``,
+  ``POSIX`` or ``C.UTF-8`` collation, as ``initdb --locale=C.UTF-8`` makes it).
+  ``LIKE 'p%'`` can use that index under ``C`` only: under ``C.UTF-8`` it read the
+  whole table.  A PostgreSQL database with a linguistic collation (``en_US.UTF-8``,
+  ICU), where ``-`` or ``.`` may be ignored or ordered otherwise, gets the exact ``LIKE``
+  instead (:func:`code_point_order` asks the database; exact, only slower);
 * ``plan``/``status`` join the contract; ``registered_since``/``until`` and
   ``include_unregistered`` only narrow what the others found.
 
@@ -30,7 +35,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, and_, select
 
 from onenumber_cli.domain.imei import validate_imei
 from onenumber_cli.domain.names import name_key
@@ -45,6 +50,7 @@ from onenumber_cli.errors import InvalidArgument
 from onenumber_cli.storage.engine import Database
 from onenumber_cli.storage.models import contracts, devices
 from onenumber_cli.storage.prepared import Runner
+from onenumber_cli.storage.queries import prefix_successor
 
 WILDCARDS = "*?"
 MAX_PATTERN = 120  # characters of a folded name pattern (a name key's column size)
@@ -103,14 +109,38 @@ def _matching(column: Any, pattern: str, dialect: str) -> Any:
     return column.like(_like(pattern), escape="\\")
 
 
-def prefix_match(column: Any, prefix: str, dialect: str) -> Any:
+# Account characters in code point order, and strings where a linguistic collation
+# (which ignores punctuation, or folds case, at first) orders differently.
+_ACCOUNT_ORDER = sorted(["+", "-", ".", "0", "9", "@", "A", "Z", "_", "a", "z",
+                         "a-b", "a.", "a+c", "a,", "ab", "aB", "a", "A_", "a@"])
+
+
+def code_point_order(connection: Any) -> bool:
+    """Whether the database's default collation orders account IDs by code point
+    (PostgreSQL ``C``, ``POSIX``, ``C.UTF-8``; SQLite always): asked of the database,
+    whatever the collation's name or provider."""
+    if connection.dialect.name == "sqlite":
+        return True
+    ordered = connection.exec_driver_sql(
+        "SELECT array_agg(s ORDER BY s) FROM unnest(%(strings)s::text[]) AS s",
+        {"strings": _ACCOUNT_ORDER}).scalar_one()
+    return list(ordered) == _ACCOUNT_ORDER
+
+
+def prefix_match(column: Any, prefix: str, dialect: str, *, ranged: bool = False) -> Any:
     """``column`` starts with ``prefix`` (a validated account id's start), exactly: the
-    condition ``--account-prefix`` means in ``devices search`` and ``accounts list``."""
+    condition ``--account-prefix`` means in ``devices search`` and ``accounts list``.
+    ``ranged`` (the database orders accounts by code point, :func:`code_point_order`):
+    as a range of the index, which every collation's index can serve; else a pattern."""
+    if ranged:
+        return and_(column >= prefix, column < prefix_successor(prefix))
     return _matching(column, prefix + "*", dialect)
 
 
-def query(found: SearchFilter, dialect: str) -> Found:
-    """The statement for ``found`` on ``dialect`` (``sqlite`` or ``postgresql``)."""
+def query(found: SearchFilter, dialect: str, *, ranged: bool = True) -> Found:
+    """The statement for ``found`` on ``dialect`` (``sqlite`` or ``postgresql``);
+    ``ranged``: an account prefix is a range (the database orders accounts by code
+    point, :func:`code_point_order`), else a ``LIKE``."""
     columns = (devices.c.account, devices.c.id, devices.c.slot, devices.c.name, devices.c.type,
                devices.c.imei, devices.c.registered_at, devices.c.unregistered_at)
     statement = select(*columns)
@@ -132,7 +162,8 @@ def query(found: SearchFilter, dialect: str) -> Found:
                                     else devices.c.name_key == pattern)
     if found.account_prefix:
         prefix = validate_account(found.account_prefix)
-        statement = statement.where(prefix_match(devices.c.account, prefix, dialect))
+        statement = statement.where(prefix_match(devices.c.account, prefix, dialect,
+                                                 ranged=ranged))
     if found.registered_since is not None:
         statement = statement.where(devices.c.registered_at >= found.registered_since)
     if found.registered_until is not None:
@@ -159,11 +190,10 @@ def rows(db: Database, found: SearchFilter, *, chunk: int = 1000
     by SQLAlchemy (:func:`query`) and run by
     :meth:`~onenumber_cli.storage.prepared.Runner.stream`; the one type that needs work,
     SQLite's text timestamps (naive UTC: ``2021-07-20 01:00:00.000000``), is read here."""
-    statement = query(found, db.backend)  # invalid filters refuse before connecting
-    if not found.include_unregistered:
-        statement = statement.with_only_columns(*statement.selected_columns[:-1],
-                                                maintain_column_froms=True)
-    with db.connected() as connection:
+    statement = _shaped(query(found, db.backend), found)  # invalid filters refuse before
+    with db.connected() as connection:  # connecting
+        if found.account_prefix and not code_point_order(connection):
+            statement = _shaped(query(found, db.backend, ranged=False), found)
         chunks = Runner(connection).stream(statement, chunk)
         if connection.dialect.name != "sqlite":  # the driver's own aware datetimes
             for fetched in chunks:
@@ -180,6 +210,13 @@ def rows(db: Database, found: SearchFilter, *, chunk: int = 1000
             for *device, registered, unregistered in fetched:
                 yield (*device, parse(registered).replace(tzinfo=UTC),
                        None if unregistered is None else parse(unregistered).replace(tzinfo=UTC))
+
+
+def _shaped(statement: Found, found: SearchFilter) -> Found:
+    if found.include_unregistered:
+        return statement
+    return statement.with_only_columns(*statement.selected_columns[:-1],
+                                       maintain_column_froms=True)
 
 
 def search(db: Database, found: SearchFilter, *, chunk: int = 1000

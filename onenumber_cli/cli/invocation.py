@@ -40,6 +40,7 @@ class Invocation:
         self.ctx: Context | None = None  # the running command's context
         self.confirmed = False  # a prompt (or --yes) already confirmed the change
         self._announced = False
+        self._waiting_shown: int | None = None  # the seconds last shown by show_waiting
 
     def remember(self, name: str, value: Any) -> None:
         self.flags[name] = value
@@ -80,13 +81,35 @@ class Invocation:
                 options["statement_timeout"] = self.settings.statement_timeout
             if self.settings.commit_timeout is not None:
                 options["commit_timeout"] = self.settings.commit_timeout
+            if self.settings.reconnect_timeout is not None:
+                options["reconnect_timeout"] = self.settings.reconnect_timeout
             self._db = connect.open_database(
                 self.settings.db, data_dir=data_dir(), schema_check=schema_check,
                 create=create, create_default=create_default, echo=self.settings.debug,
                 synchronous=self.settings.sqlite_synchronous,
                 operator=self.settings.operator, **options,
             )
+            if terminal.stderr_is_tty() and not self.settings.quiet:
+                self._db.reconnect.waiting = self.show_waiting
         return self._db
+
+    def show_waiting(self, seconds: float | None) -> None:
+        """On a terminal, while a change waits for the database after a lost connection
+        (a failover): one line, rewritten when the count of seconds changes, ended when
+        the wait is (the database was named on the ``Target:`` line)."""
+        from onenumber_cli.i18n import t
+
+        shown = int(seconds) if seconds is not None else None
+        if shown == self._waiting_shown:
+            return
+        stderr = self.out.stderr
+        if shown is None:
+            stderr.write("\n")
+        else:
+            stderr.write("\r" + t("waiting for a primary ... {seconds} s", seconds=shown)
+                         + "\x1b[K")
+        stderr.flush()
+        self._waiting_shown = shown
 
     def actor(self, batch_id: str | None = None, reverts: str | None = None) -> services.Actor:
         """Who makes a change: every changing command asks for one before it acts, so
@@ -122,15 +145,19 @@ class Invocation:
             self._announced = True
             self.out.message(t("Target: {target}", target=self.target()))
 
-    def target(self) -> str:
-        """The profile and the (masked) database a change would go to."""
+    def target_url(self) -> str:
+        """The (masked) URL of the database a command works on."""
         from onenumber_cli.cli.settings import data_dir
-        from onenumber_cli.i18n import t
 
         if self.settings.db is None:
-            url = f"sqlite:///{data_dir() / 'onenumber.sqlite'}"
-        else:
-            url = lazy_import("onenumber_cli.storage.engine").masked(self.settings.db)
+            return f"sqlite:///{data_dir() / 'onenumber.sqlite'}"
+        return str(lazy_import("onenumber_cli.storage.engine").masked(self.settings.db))
+
+    def target(self) -> str:
+        """The profile and the (masked) database a change would go to."""
+        from onenumber_cli.i18n import t
+
+        url = self.target_url()
         if self.settings.profile is None:
             return t("database {url}", url=url)
         return t("profile {profile}, database {url}", profile=self.settings.profile, url=url)

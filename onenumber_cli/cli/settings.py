@@ -23,6 +23,7 @@ OUTPUTS = ("table", "json", "jsonl", "csv", "tsv", "xlsx")
 LOCK_TIMEOUT_RANGE = (0.01, 600.0)
 STATEMENT_TIMEOUT_RANGE = (0.1, 86400.0)
 COMMIT_TIMEOUT_RANGE = (0.1, 86400.0)
+RECONNECT_TIMEOUT_RANGE = (0.0, 3600.0)
 SYNCHRONOUS_MODES = ("full", "normal")
 DEFAULT_TZ = "Asia/Tokyo"
 
@@ -243,6 +244,7 @@ class Settings:
     lock_timeout: float | None = None  # None: the storage default
     statement_timeout: float | None = None  # None: the storage default (reads, PostgreSQL)
     commit_timeout: float | None = None  # None: the storage default (changes, PostgreSQL)
+    reconnect_timeout: float | None = None  # None: the storage default (a lost connection)
     sqlite_synchronous: str = "full"
     csv_encoding: str = "utf-8"  # csv/tsv output; a spreadsheet encoding neutralises cells
     sources: dict[str, str] = field(default_factory=dict)
@@ -330,6 +332,8 @@ def resolve(flags: Mapping[str, Any], environ: Mapping[str, str] = os.environ, *
                                           STATEMENT_TIMEOUT_RANGE, "statement_timeout")
     settings.commit_timeout = _seconds(environ.get("ONENUMBER_COMMIT_TIMEOUT"),
                                        COMMIT_TIMEOUT_RANGE, "commit_timeout")
+    settings.reconnect_timeout = _seconds(environ.get("ONENUMBER_RECONNECT_TIMEOUT"),
+                                          RECONNECT_TIMEOUT_RANGE, "reconnect_timeout")
     raw_fields = flags.get("fields")
     if raw_fields is not None:
         settings.fields = [f.strip() for f in str(raw_fields).split(",") if f.strip()]

@@ -488,8 +488,9 @@ ERRORS: dict[tuple[str, str | None], tuple[Message, Message]] = {
     ),
     ("database_unavailable", "lost"): (
         N_("The connection to the database {url} was lost and could not be made again: {detail}"),
-        N_("Nothing of the interrupted change was written. Check that the server runs, then try "
-           "again."),
+        N_("Nothing of the interrupted change was written. Check that the server runs (a "
+           "failover may take longer than ONENUMBER_RECONNECT_TIMEOUT, 60 s by default), then "
+           "try again."),
     ),
     ("database_unavailable", "lost_at_commit"): (
         N_("The connection to the database {url} was lost while the change was being committed: "
@@ -555,6 +556,10 @@ ERRORS: dict[tuple[str, str | None], tuple[Message, Message]] = {
            "may)."),
         N_("Removing the demo customers is the database owner's job: run onenumber demo --remove "
            "with the owner's URL."),
+    ),
+    ("invalid_argument", "reconnect_timeout"): (
+        N_("Reconnect timeout {value} is not a number of seconds between {low} and {high}."),
+        N_("Set ONENUMBER_RECONNECT_TIMEOUT to e.g. 60 (seconds), or unset it."),
     ),
     ("invalid_argument", "statement_timeout"): (
         N_("Statement timeout {value} is not a number of seconds between {low} and {high}."),

@@ -174,22 +174,24 @@ def list_accounts(db: Database, *, plan: str | None = None, status: str | None =
                   chunk: int = 1000) -> Generator[AccountSummary, None, None]:
     """Stream every account (server-side cursor on PostgreSQL, chunks on SQLite), by id;
     ``account_prefix`` and ``limit`` as ``devices search`` has them: the prefix matched
-    exactly, character by character, as a range of the accounts' primary key where the
-    backend can (SQLite's GLOB; PostgreSQL's LIKE under the C collation)."""
+    exactly, character by character: a range of the accounts' primary key where the
+    database orders accounts by code point (SQLite; PostgreSQL under C, POSIX, C.UTF-8),
+    else a pattern."""
     query = select(contracts.c.account, contracts.c.status, contracts.c.plan,
                    queries.registered_count()).order_by(contracts.c.account)
     if plan is not None:
         query = query.where(contracts.c.plan == Plan(plan).value)
     if status is not None:
         query = query.where(contracts.c.status == Status(status).value)
-    if account_prefix:
-        from onenumber_cli.search import prefix_match
-
-        query = query.where(prefix_match(contracts.c.account, validate_account(account_prefix),
-                                         db.engine.dialect.name))
     if limit is not None:
         query = query.limit(limit)
     with db.connected() as connection:
+        if account_prefix:
+            from onenumber_cli.search import code_point_order, prefix_match
+
+            query = query.where(prefix_match(
+                contracts.c.account, validate_account(account_prefix), db.engine.dialect.name,
+                ranged=code_point_order(connection)))
         result = connection.execute(query.execution_options(yield_per=chunk))
         for account, state, plan_value, registered in result:
             yield AccountSummary(account, state, plan_value, Plan(plan_value).capacity,

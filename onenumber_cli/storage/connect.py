@@ -9,6 +9,7 @@ from onenumber_cli.storage import schema
 from onenumber_cli.storage.engine import (
     COMMIT_TIMEOUT_SECONDS,
     LOCK_TIMEOUT_SECONDS,
+    RECONNECT_TIMEOUT_SECONDS,
     STATEMENT_TIMEOUT_SECONDS,
     Database,
     parse_url,
@@ -26,7 +27,8 @@ def open_database(url: str | None, *, data_dir: Path, schema_check: bool = True,
                   lock_timeout: float = LOCK_TIMEOUT_SECONDS,
                   synchronous: str = "full", operator: str | None = None,
                   statement_timeout: float = STATEMENT_TIMEOUT_SECONDS,
-                  commit_timeout: float = COMMIT_TIMEOUT_SECONDS) -> Database:
+                  commit_timeout: float = COMMIT_TIMEOUT_SECONDS,
+                  reconnect_timeout: float = RECONNECT_TIMEOUT_SECONDS) -> Database:
     """The :class:`Database` for ``url`` (None: the embedded default in ``data_dir``).
 
     The default SQLite file is created (0600, in a 0700 directory) and migrated on first
@@ -47,7 +49,7 @@ def open_database(url: str | None, *, data_dir: Path, schema_check: bool = True,
         refuse_stray_wal(path)
     db = Database(parsed, echo=echo, lock_timeout=lock_timeout, synchronous=synchronous,
                   operator=operator, statement_timeout=statement_timeout,
-                  commit_timeout=commit_timeout)
+                  commit_timeout=commit_timeout, reconnect_timeout=reconnect_timeout)
     if not schema_check:
         return db
     if is_default and schema.state(db).revision is None:

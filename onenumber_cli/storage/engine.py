@@ -27,6 +27,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
+from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar
@@ -68,6 +69,12 @@ COMMIT_TIMEOUT_RANGE = (0.1, 86400.0)
 CANCEL_GRACE_SECONDS = 5.0  # after the cancel request: then the socket is shut
 MAX_ATTEMPTS = 4  # attempts per transaction before reporting a conflict
 RECONNECT_BACKOFF = 0.25  # seconds before the first new connection after a lost one
+RECONNECT_BACKOFF_MAX = 2.0  # the pause doubles up to this
+# How long a change waits for a primary after its connection was lost (a restart, a
+# failover): Patroni's defaults (ttl 30 s, loop_wait 10 s) elect a new leader within
+# about 45 s of a node's death.  ONENUMBER_RECONNECT_TIMEOUT; 0: give up at once.
+RECONNECT_TIMEOUT_SECONDS = 60.0
+RECONNECT_TIMEOUT_RANGE = (0.0, 3600.0)
 SYNCHRONOUS_MODES = ("full", "normal")  # SQLite: full = one fsync a commit (durable)
 _SECRET_QUERY_KEYS = ("password", "sslpassword")  # libpq options that carry secrets
 
@@ -89,6 +96,48 @@ def _secret_keys(url: URL) -> list[str]:
     """The URL's query keys that carry a secret, in any case (``?PASSWORD=`` too: a
     secret is hidden whatever its spelling, whether or not libpq reads it)."""
     return [key for key in url.query if key.lower() in _SECRET_QUERY_KEYS]
+
+
+class WaitInterrupted(Exception):
+    """Waiting for the database to come back was ended by the caller's ``stop`` (Ctrl-C):
+    the transaction did not commit."""
+
+
+def validate_reconnect_timeout(seconds: float) -> float:
+    """Seconds a change waits for a primary after a lost connection, within range."""
+    return validate_seconds(seconds, RECONNECT_TIMEOUT_RANGE, "reconnect_timeout")
+
+
+@dataclass
+class Reconnect:
+    """The retry policy for a lost connection: new connections after pauses that double
+    (:data:`RECONNECT_BACKOFF` up to :data:`RECONNECT_BACKOFF_MAX`) until ``timeout``
+    seconds have passed since the connection was lost.  ``waiting`` (when set) is told
+    the seconds waited so far, about once a second, and ``None`` when the wait is over
+    (a terminal shows it); ``stop`` is asked every 0.1 s and ends the wait."""
+
+    timeout: float = RECONNECT_TIMEOUT_SECONDS
+    waiting: Callable[[float | None], None] | None = None
+
+    def pause(self, since: float, attempt: int, stop: Callable[[], bool] | None) -> bool:
+        """Sleep before reconnect attempt ``attempt`` + 1 of a wait that began at
+        ``since`` (monotonic); False when the window is spent (give up)."""
+        left = since + self.timeout - time.monotonic()
+        if left <= 0:
+            return False
+        until = time.monotonic() + min(RECONNECT_BACKOFF * 2 ** (attempt - 1),
+                                       RECONNECT_BACKOFF_MAX, left)
+        while (now := time.monotonic()) < until:
+            if stop is not None and stop():
+                raise WaitInterrupted()
+            if self.waiting is not None:
+                self.waiting(now - since)
+            time.sleep(min(0.1, until - now))
+        return True
+
+    def over(self) -> None:
+        if self.waiting is not None:
+            self.waiting(None)
 
 
 def _hidden(url: URL) -> URL:
@@ -583,9 +632,11 @@ class Database:
                  lock_timeout: float = LOCK_TIMEOUT_SECONDS, synchronous: str = "full",
                  operator: str | None = None,
                  statement_timeout: float = STATEMENT_TIMEOUT_SECONDS,
-                 commit_timeout: float = COMMIT_TIMEOUT_SECONDS) -> None:
+                 commit_timeout: float = COMMIT_TIMEOUT_SECONDS,
+                 reconnect_timeout: float = RECONNECT_TIMEOUT_SECONDS) -> None:
         url = self.url = real_sqlite_url(url)
         self.commit_timeout = validate_commit_timeout(commit_timeout)
+        self.reconnect = Reconnect(validate_reconnect_timeout(reconnect_timeout))
         self.engine = make_engine(url, echo=echo, lock_timeout=lock_timeout,
                                   synchronous=synchronous, operator=operator,
                                   statement_timeout=statement_timeout)
@@ -625,11 +676,12 @@ class Database:
             connection.begin()
             yield connection
 
-    def write(self, work: Callable[[Connection], T], *, dry_run: bool = False) -> T:
+    def write(self, work: Callable[[Connection], T], *, dry_run: bool = False,
+              stop: Callable[[], bool] | None = None) -> T:
         """Run ``work`` in one write transaction, retried on lost races (see
         :meth:`Writes.run`)."""
         with self.writing() as writes:
-            return writes.run(work, dry_run=dry_run)
+            return writes.run(work, dry_run=dry_run, stop=stop)
 
     @contextmanager
     def writing(self) -> Iterator[Writes]:
@@ -646,7 +698,8 @@ class Writes:
         self.connection = connection
         self._commit_bounded = False  # the last commit was cancelled by its time bound
 
-    def run(self, work: Callable[[Connection], T], *, dry_run: bool = False) -> T:
+    def run(self, work: Callable[[Connection], T], *, dry_run: bool = False,
+            stop: Callable[[], bool] | None = None) -> T:
         """Run ``work`` in one write transaction, retried on lost races.
 
         Everything ``work`` does (the change, its history and its audit record) commits
@@ -656,22 +709,37 @@ class Writes:
         is nothing left to commit.
 
         A connection lost before the commit (the server restarted, a failover, the
-        session killed) is replaced and the transaction run again, after a short pause
-        that doubles each time; lost at the commit itself, nobody can know whether it
-        committed, so that is reported (exit 6) and never retried.  So is a PostgreSQL
-        COMMIT that the server does not confirm within the commit timeout, or that Ctrl-C
-        interrupts (:class:`~onenumber_cli.errors.CommitUnknown`, see :class:`_CommitWatch`).
+        session killed) is replaced and the transaction run again, as long as a new
+        connection comes within the database's :class:`Reconnect` window (a primary
+        being elected); ``stop`` ends that wait (:class:`WaitInterrupted`).  Lost at
+        the commit itself, nobody can know whether it committed, so that is reported
+        (exit 6) and never retried.  So is a PostgreSQL COMMIT that the server does not
+        confirm within the commit timeout, or that Ctrl-C interrupts
+        (:class:`~onenumber_cli.errors.CommitUnknown`, see :class:`_CommitWatch`).
         """
         last: _Retry | None = None
-        for attempt in range(1, MAX_ATTEMPTS + 1):
-            try:
-                return self._attempt(work, dry_run,
-                                     reconnecting=last is not None and last.lost)
-            except _Retry as retry:
-                last = retry
-                if attempt < MAX_ATTEMPTS:
-                    time.sleep(RECONNECT_BACKOFF * 2 ** (attempt - 1) if retry.lost
-                               else random.uniform(0.01, 0.05) * attempt)
+        races = lost = 0
+        lost_since = 0.0
+        try:
+            while True:
+                try:
+                    return self._attempt(work, dry_run,
+                                         reconnecting=last is not None and last.lost)
+                except _Retry as retry:
+                    last = retry
+                    if retry.lost:
+                        lost += 1
+                        lost_since = lost_since or time.monotonic()
+                        if not self.db.reconnect.pause(lost_since, lost, stop):
+                            break
+                        continue
+                    races += 1
+                    if races >= MAX_ATTEMPTS:
+                        break
+                    time.sleep(random.uniform(0.01, 0.05) * races)
+        finally:
+            if lost:
+                self.db.reconnect.over()
         assert last is not None
         if last.lost:
             raise last.error

@@ -65,10 +65,22 @@ def audit_query(
     return query.limit(limit) if limit is not None else query
 
 
+def prefix_successor(prefix: str) -> str:
+    """The least string after every string that starts with ``prefix``, in code point
+    order: its last character, plus one (a last U+10FFFF is dropped, and the one before
+    it is increased)."""
+    while prefix and prefix[-1] == chr(0x10FFFF):
+        prefix = prefix[:-1]
+    if not prefix:
+        raise ValueError("no string follows every string with this prefix")
+    return prefix[:-1] + chr(ord(prefix[-1]) + 1)
+
+
 def accounts_with_prefix(prefix: str, limit: int) -> Select[tuple[str]]:
-    """``account >= prefix AND account < prefix + U+FFFF``: a primary-key range scan on
-    both backends, with no LIKE escaping to get wrong."""
+    """``account >= prefix AND account < prefix_successor(prefix)``: a primary-key range
+    scan on both backends, with no LIKE escaping to get wrong."""
     query = select(contracts.c.account).order_by(contracts.c.account).limit(limit)
     if prefix:
-        query = query.where(contracts.c.account >= prefix, contracts.c.account < prefix + "\uffff")
+        query = query.where(contracts.c.account >= prefix,
+                            contracts.c.account < prefix_successor(prefix))
     return query

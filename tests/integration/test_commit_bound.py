@@ -25,17 +25,8 @@ from pathlib import Path
 import pytest
 
 from tests.e2e.test_console_script import SCRIPT
-from tests.integration.test_failover import (
-    DATABASE,
-    PASSWORD,
-    ROLE,
-    SETTINGS,
-    Pair,
-    _free_ports,
-    _postgres_bindir,
-    _postgres_user,
-    _unavailable,
-)
+from tests.integration.test_failover import DATABASE, PASSWORD, ROLE, SETTINGS, Pair
+from tests.servers import free_ports, postgres_bindir, postgres_user, unavailable
 
 pytestmark = pytest.mark.slow
 
@@ -44,14 +35,14 @@ pytestmark = pytest.mark.slow
 def server() -> Iterator[Pair]:
     """One server, migrated, with an account; then synchronous_standby_names names a
     standby that never connects: every synchronous commit from here on waits."""
-    bindir = _postgres_bindir()
+    bindir = postgres_bindir()
     if bindir is None:
-        _unavailable("PostgreSQL server binaries not found; set PG_BINDIR")
-    as_postgres, owner = _postgres_user()
+        unavailable("PostgreSQL server binaries not found; set PG_BINDIR")
+    as_postgres, owner = postgres_user()
     base = Path(tempfile.mkdtemp(prefix="onenumber-syncrep-"))
     if owner is not None:
         os.chown(base, *owner)
-    built = Pair(bindir, base, _free_ports(1), as_postgres)
+    built = Pair(bindir, base, free_ports(1), as_postgres)
     try:
         built.tool("initdb", "-D", str(built.primary), "-U", "postgres", "--auth-local=trust",
                    "--auth-host=scram-sha-256", "--no-sync", "-E", "UTF8", "--locale=C")

@@ -22,38 +22,37 @@ applied row leaves exactly one audit record, and re-applying it is a no-op.  So:
 from __future__ import annotations
 
 import contextlib
-import io
-import json
 import os
 import shutil
-import socket
+import signal
 import subprocess
 import tempfile
-import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, NoReturn
 
 import psycopg
 import pytest
-from sqlalchemy import select
 
-from onenumber_cli import batch, services
-from onenumber_cli.services import Actor
 from onenumber_cli.storage.engine import Database, parse_url
-from onenumber_cli.storage.models import audit as AUDIT
-from onenumber_cli.storage.models import devices as DEVICE_ROWS
-from tests.e2e.test_console_script import SCRIPT
+from tests.servers import (
+    Batch,
+    Ports,
+    check_interrupted_run,
+    check_rerun_completes,
+    onenumber,
+    postgres_bindir,
+    postgres_user,
+    renames_by_row,
+    seed,
+    unavailable,
+    write_file,
+)
 
 pytestmark = pytest.mark.slow
 
-ACCOUNTS = 600
-DEVICES = 2  # a device each row: re-running the file must not rename anything twice
-ROWS = ACCOUNTS * DEVICES
 FAILOVER_AFTER = 300  # rows reported on stdout before the primary goes away
 ROLE, PASSWORD, DATABASE = "failover_op", "Fail0ver-pw", "onenumber"
-PG_TOOLS = ("initdb", "pg_ctl", "pg_basebackup", "postgres")
 SETTINGS = """
 listen_addresses = '127.0.0.1'
 shared_buffers = 16MB
@@ -64,44 +63,6 @@ max_wal_senders = 4
 hot_standby = on
 synchronous_commit = on
 """
-
-
-def _postgres_bindir() -> Path | None:
-    """Where initdb, pg_ctl, pg_basebackup and postgres are: $PG_BINDIR, pg_config's
-    bindir, or the newest /usr/lib/postgresql/*/bin."""
-    candidates: list[Path] = []
-    if os.environ.get("PG_BINDIR"):
-        candidates.append(Path(os.environ["PG_BINDIR"]))
-    if pg_config := shutil.which("pg_config"):
-        result = subprocess.run([pg_config, "--bindir"], capture_output=True, text=True,
-                                check=False)
-        if result.returncode == 0:
-            candidates.append(Path(result.stdout.strip()))
-    candidates += sorted(Path("/usr/lib/postgresql").glob("*/bin"),
-                         key=lambda p: int(p.parent.name) if p.parent.name.isdigit() else 0,
-                         reverse=True)
-    for bindir in candidates:
-        if all((bindir / tool).exists() for tool in PG_TOOLS):
-            return bindir
-    return None
-
-
-def _unavailable(reason: str) -> NoReturn:
-    """Skip with the reason, except in CI, which must run this test."""
-    if os.environ.get("CI") == "true":
-        pytest.fail(f"CI=true but the failover test cannot run: {reason}")
-    pytest.skip(reason)
-
-
-def _free_ports(count: int) -> list[int]:
-    ports: list[int] = []
-    while len(ports) < count:
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            port = probe.getsockname()[1]
-        if port != 5432 and port not in ports:
-            ports.append(port)
-    return ports
 
 
 @dataclass
@@ -183,37 +144,21 @@ def _build(pair: Pair) -> None:
             time.sleep(0.1)
 
 
-def _postgres_user() -> tuple[list[str], tuple[int, int] | None]:
-    """How to run the server tools: as the ``postgres`` OS user when we are root
-    (initdb and postgres refuse to run as root), with its uid and gid for the chown."""
-    if os.geteuid() != 0:
-        return [], None
-    import pwd
-
-    runuser = shutil.which("runuser")
-    try:
-        owner = pwd.getpwnam("postgres")
-    except KeyError:
-        owner = None
-    if runuser is None or owner is None:
-        _unavailable("running as root, and there is no 'postgres' user (or no runuser) to "
-                     "run the test clusters as")
-    return [runuser, "-u", "postgres", "--"], (owner.pw_uid, owner.pw_gid)
-
-
 @pytest.fixture
 def pair(request: pytest.FixtureRequest) -> Pair:
-    bindir = _postgres_bindir()
+    bindir = postgres_bindir()
     if bindir is None:
-        _unavailable(f"PostgreSQL server binaries ({', '.join(PG_TOOLS)}) not found; "
-                     "set PG_BINDIR or install the server package")
-    as_postgres, owner = _postgres_user()
+        unavailable("PostgreSQL server binaries (initdb, pg_ctl, pg_basebackup, postgres) "
+                    "not found; set PG_BINDIR or install the server package")
+    as_postgres, owner = postgres_user()
     base = Path(tempfile.mkdtemp(prefix="onenumber-failover-"))  # short: socket paths
     if owner is not None:
         os.chown(base, *owner)
-    built = Pair(bindir, base, _free_ports(2), as_postgres)
+    held = Ports(2)  # held until both servers listen
+    built = Pair(bindir, base, held.ports, as_postgres)
 
     def tear_down() -> None:
+        held.release()
         for data in (built.standby, built.primary):
             with contextlib.suppress(AssertionError, subprocess.SubprocessError, OSError):
                 built.stop(data)
@@ -221,130 +166,34 @@ def pair(request: pytest.FixtureRequest) -> Pair:
 
     request.addfinalizer(tear_down)  # registered before anything starts: runs on failure
     _build(built)
+    held.release()
     return built
 
 
-# --- the data ---------------------------------------------------------------------------
+def seeded(pair: Pair, tmp_path: Path, accounts: int | None = None
+           ) -> tuple[Path, list[tuple[str, str]]]:
+    """The schema, the accounts and their devices, and the rename file."""
+    upgrade = onenumber(pair.url, "db", "upgrade")
+    assert upgrade.returncode == 0, upgrade.stderr
+    db = Database(parse_url(pair.url))
+    try:
+        devices = seed(db) if accounts is None else seed(db, accounts)
+    finally:
+        db.dispose()
+    path = tmp_path / "renames.jsonl"
+    write_file(path, devices)
+    return path, devices
 
 
-def seed(db: Database) -> list[tuple[str, str]]:
-    """ACCOUNTS accounts with DEVICES devices each; returns (account, device id) pairs."""
-    lines = []
-    for a in range(ACCOUNTS):
-        lines.append({"action": "service-subscribe", "account": f"f{a:05d}", "multi": True})
-        lines += [{"action": "register", "account": f"f{a:05d}", "type": "Watch",
-                   "name": f"W{d}"} for d in range(DEVICES)]
-    stream = io.BytesIO("\n".join(json.dumps(x) for x in lines).encode())
-    results = list(batch.apply(db, lambda: batch.rows(stream, "jsonl"), Actor("seed"),
-                               services.utcnow().tzinfo, atomic=True))  # type: ignore[arg-type]
-    assert all(r.ok for r in results)
-    devices = [(account, device) for account, device, _ in registered(db)]
-    assert len(devices) == ROWS
-    return devices
-
-
-def registered(db: Database) -> list[tuple[str, str, str]]:
-    """(account, device id, name) of every registered device, by account and slot."""
-    with db.connected() as conn:
-        return [(r.account, r.id, r.name) for r in conn.execute(
-            select(DEVICE_ROWS.c.account, DEVICE_ROWS.c.id, DEVICE_ROWS.c.name)
-            .where(DEVICE_ROWS.c.slot.is_not(None))
-            .order_by(DEVICE_ROWS.c.account, DEVICE_ROWS.c.slot))]
-
-
-def write_file(path: Path, devices: list[tuple[str, str]]) -> None:
-    """Row i (0-based) renames device i to N{i}: no device twice, no name twice."""
-    with path.open("w") as handle:
-        for i, (account, device) in enumerate(devices):
-            handle.write(json.dumps({"action": "rename", "account": account,
-                                     "device": device, "name": f"N{i}"}) + "\n")
-
-
-def renames_by_row(db: Database) -> dict[int, list[str]]:
-    """For each file row (0-based), the operators whose audit records applied it."""
-    found: dict[int, list[str]] = {}
-    with db.connected() as conn:
-        for record in conn.execute(select(AUDIT).where(AUDIT.c.action == "rename")):
-            found.setdefault(int(record.after["name"][1:]), []).append(record.operator)
-    return found
-
-
-def actual_names(db: Database) -> dict[str, str]:
-    return {device: name for _, device, name in registered(db)}
-
-
-def onenumber(url: str, *args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
-    assert SCRIPT, "the onenumber console script is not installed (pip install -e .)"
-    return subprocess.run([SCRIPT, "--db", url, *args], capture_output=True, text=True,
-                          timeout=timeout, check=False)
-
-
-class Batch:
-    """The batch as a console script; its stdout and stderr are drained by threads (an
-    undrained pipe would stall it) so the test can watch the rows being reported."""
-
-    def __init__(self, url: str, path: Path, operator: str) -> None:
-        assert SCRIPT, "the onenumber console script is not installed (pip install -e .)"
-        self.process = subprocess.Popen(
-            [SCRIPT, "--db", url, "-o", "jsonl", "--operator", operator, "batch", "apply",
-             str(path)],
-            env={**os.environ, "PYTHONUNBUFFERED": "1"},  # each row reported as it lands
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        self.stdout: list[str] = []
-        self.stderr: list[str] = []
-        self.readers = [threading.Thread(target=self._drain, args=(stream, lines), daemon=True)
-                        for stream, lines in ((self.process.stdout, self.stdout),
-                                              (self.process.stderr, self.stderr))]
-        for reader in self.readers:
-            reader.start()
-
-    @staticmethod
-    def _drain(stream: io.TextIOBase, lines: list[str]) -> None:
-        for line in stream:
-            lines.append(line)
-
-    def wait_for_rows(self, count: int, timeout: float = 60) -> None:
-        deadline = time.monotonic() + timeout
-        while len(self.stdout) < count:
-            if self.process.poll() is not None:
-                raise AssertionError(f"the batch ended before {count} rows "
-                                     f"(exit {self.process.returncode}): {self.stderr}")
-            assert time.monotonic() < deadline, f"no {count} rows within {timeout} s"
-            time.sleep(0.005)
-
-    def wait(self, timeout: float = 120) -> int:
-        try:
-            code = self.process.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
-            raise AssertionError(f"the batch hung for {timeout} s after the failover; "
-                                 f"stderr: {''.join(self.stderr)[-2000:]}") from None
-        for reader in self.readers:
-            reader.join(timeout=10)
-        return code
-
-    def reported(self) -> list[dict[str, Any]]:
-        return [json.loads(line) for line in self.stdout if line.strip()]
-
-
-# --- the test ---------------------------------------------------------------------------
+# --- the tests --------------------------------------------------------------------------
 
 
 def test_a_batch_survives_a_failover_to_the_hot_standby(pair: Pair, tmp_path: Path) -> None:
     started = time.monotonic()
     url = pair.url
-    upgrade = onenumber(url, "db", "upgrade")
-    assert upgrade.returncode == 0, upgrade.stderr
-    db = Database(parse_url(url))
-    try:
-        devices = seed(db)
-    finally:
-        db.dispose()
-    path = tmp_path / "renames.jsonl"
-    write_file(path, devices)
+    path, devices = seeded(pair, tmp_path)
 
-    seeded = time.monotonic()
+    seeded_at = time.monotonic()
     run = Batch(url, path, "failover-run")
     run.wait_for_rows(FAILOVER_AFTER)
     failover_at = len(run.stdout)
@@ -352,60 +201,102 @@ def test_a_batch_survives_a_failover_to_the_hot_standby(pair: Pair, tmp_path: Pa
     pair.tool("pg_ctl", "promote", "-w", "-t", "30", "-D", str(pair.standby))
     code = run.wait()
     ended = time.monotonic()
-    stderr = "".join(run.stderr)
-    reported = run.reported()
 
     db = Database(parse_url(url))  # the same URL: it now leads to the promoted standby
     try:
-        landed = renames_by_row(db)
-        first = sorted(i for i, ops in landed.items() if "failover-run" in ops)
-        acknowledged = [r["row"] - 1 for r in reported if r["ok"] and r["changed"]]
-        lost = sorted(set(acknowledged) - set(first))
-        failed_rows = [r for r in reported if not r["ok"]]
-        print(f"\nfailover: rows reported before the primary stopped={failover_at}; "
-              f"interrupted run exit={code}, rows reported={len(reported)} "
-              f"(ok+changed={len(acknowledged)}, failed={len(failed_rows)}), "
-              f"rows landed on the new primary={len(first)}, acknowledged rows lost="
-              f"{len(lost)}; stderr ({len(run.stderr)} lines):\n{stderr[-3000:]}")
-        if failed_rows:
-            codes = sorted({str((r["error"] or {}).get("code")) for r in failed_rows})
-            print(f"failed rows: {failed_rows[0]['row']}..{failed_rows[-1]['row']}, "
-                  f"error codes {codes}")
-
-        assert "Traceback" not in stderr, stderr
-        assert "internal error" not in stderr, stderr
-        assert PASSWORD not in stderr + "".join(run.stdout)
-        assert code in (0, 6), f"exit {code}, expected 0 (carried on) or 6 (unavailable)"
-        if code == 0:  # it carried on: every row reported, none failed
-            assert len(reported) == ROWS and not failed_rows
-        if code == 6:  # one error (a JSON object in -o jsonl), besides the summary line
-            errors = [json.loads(line) for line in run.stderr if line.startswith("{")]
-            assert [e["error"]["code"] for e in errors] == ["database_unavailable"], stderr
-            assert len(run.stderr) <= 2, stderr
-        assert lost == [], f"rows acknowledged by the old primary but lost: {lost[:20]}"
-        assert first == list(range(len(first))), (
-            "the interrupted run did not apply exactly rows 1..k (it skipped rows while "
-            "the database was away)")
-
-        rerun = onenumber(url, "-o", "jsonl", "--operator", "failover-rerun", "batch",
-                          "apply", str(path))
-        assert rerun.returncode == 0, rerun.stderr
-        assert all(json.loads(line)["ok"] for line in rerun.stdout.splitlines())
-        checked = onenumber(url, "check")
-        assert checked.returncode == 0, checked.stdout + checked.stderr
-
-        names = actual_names(db)
-        assert names == {device: f"N{i}" for i, (_, device) in enumerate(devices)}
-        landed = renames_by_row(db)
-        twice = {i: ops for i, ops in landed.items() if len(ops) != 1}
-        missing = sorted(set(range(ROWS)) - set(landed))
-        assert not twice, f"rows applied more than once: {dict(list(twice.items())[:10])}"
-        assert not missing, f"rows never applied: {missing[:20]}"
-        assert sorted(landed) == list(range(ROWS))
-        completed = sum(ops == ["failover-rerun"] for ops in landed.values())
+        print(f"\nfailover: rows reported before the primary stopped={failover_at}")
+        check_interrupted_run(db, run, code, "failover-run", PASSWORD)
+        completed = check_rerun_completes(db, url, path, devices, "failover-rerun")
         print(f"re-run: exit 0, rows applied by it={completed}; check clean; every row "
               f"applied exactly once.  Seconds after the clusters were up: seeded "
-              f"{seeded - started:.1f}, interrupted run over {ended - started:.1f}, "
+              f"{seeded_at - started:.1f}, interrupted run over {ended - started:.1f}, "
               f"done {time.monotonic() - started:.1f}")
     finally:
         db.dispose()
+
+
+BLOCKED_AT = 21  # the row (1-based) whose account a superuser session holds locked: the
+# first of its account's two rows
+
+
+def _batch_waiting_for_a_primary(pair: Pair, tmp_path: Path, operator: str,
+                                 env: dict[str, str], *, terminal: bool = False) -> Batch:
+    """A per-row batch whose row BLOCKED_AT waits for an account's lock when the primary
+    stops: its connection is lost before the commit (never at it), so the tool then waits
+    for a primary; none comes (the standby is not promoted)."""
+    path, devices = seeded(pair, tmp_path, accounts=50)
+    account = devices[BLOCKED_AT - 1][0]
+    holder = psycopg.connect(host=str(pair.base), port=pair.ports[0], user="postgres",
+                             dbname=DATABASE, connect_timeout=5)
+    holder.execute("SELECT 1 FROM contracts WHERE account = %s FOR UPDATE", (account,))
+    run = Batch(pair.url, path, operator, env={"ONENUMBER_LOCK_TIMEOUT": "600", **env},
+                terminal=terminal)
+    with pair.superuser(pair.ports[0]) as admin:
+        deadline = time.monotonic() + 30
+        while not (admin.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+                "AND application_name = %s", (f"onenumber/{operator}",)).fetchone() or (0,))[0]:
+            assert run.process.poll() is None, run.stderr
+            assert time.monotonic() < deadline, "the batch never waited for the lock"
+            time.sleep(0.05)
+    run.wait_for_rows(BLOCKED_AT - 1, timeout=5)
+    assert len(run.stdout) == BLOCKED_AT - 1
+    pair.stop(pair.primary)
+    with contextlib.suppress(psycopg.Error):
+        holder.close()
+    return run
+
+
+def _landed_after_restart(pair: Pair, operator: str) -> list[int]:
+    """The primary back (not promoted: the standby stays a standby): the rows ``operator``
+    applied."""
+    pair.start(pair.primary, pair.ports[0])
+    db = Database(parse_url(pair.url))
+    try:
+        return sorted(i for i, ops in renames_by_row(db).items() if operator in ops)
+    finally:
+        db.dispose()
+
+
+def test_a_batch_waiting_for_a_primary_that_never_comes_gives_up_after_the_window(
+        pair: Pair, tmp_path: Path) -> None:
+    run = _batch_waiting_for_a_primary(pair, tmp_path, "window-run",
+                                       {"ONENUMBER_RECONNECT_TIMEOUT": "3"})
+    stopped = time.monotonic()
+    code = run.wait(timeout=60)
+    waited = time.monotonic() - stopped
+    print(f"\nwindow 3 s: exit {code} after {waited:.1f} s; stderr: {''.join(run.stderr)}")
+    assert code == 6, run.stderr
+    assert [e["code"] for e in run.errors()] == ["database_unavailable"], run.stderr
+    assert "was lost and could not be made again" in run.errors()[0]["message"]
+    assert f"row {BLOCKED_AT} and the rows after it were not applied. Re-run the file to " \
+           "complete it." in run.stderr[0]
+    assert "ONENUMBER_RECONNECT_TIMEOUT" in run.errors()[0]["hint"]
+    assert 3.0 <= waited < 3.0 + 10, "the wait was not the configured window"
+    assert "waiting for a primary" not in "".join(run.stderr)  # not a terminal
+    assert len(run.reported()) == BLOCKED_AT - 1
+    assert _landed_after_restart(pair, "window-run") == list(range(BLOCKED_AT - 1))
+
+
+def test_ctrl_c_ends_the_wait_for_a_primary_with_130_and_the_rows_done_reported(
+        pair: Pair, tmp_path: Path) -> None:
+    """On a terminal (stderr), which shows the wait as it goes on."""
+    run = _batch_waiting_for_a_primary(pair, tmp_path, "ctrl-c-run", {}, terminal=True)
+    time.sleep(2.5)  # waiting (the default window: 60 s)
+    assert run.process.poll() is None, run.stderr
+    interrupted = time.monotonic()
+    run.process.send_signal(signal.SIGINT)
+    code = run.wait(timeout=30)
+    took = time.monotonic() - interrupted
+    stderr = "".join(run.stderr)
+    print(f"\nCtrl-C while waiting: exit {code} after {took:.2f} s; stderr: {stderr}")
+    assert code == 130, stderr
+    assert took < 2.0, "Ctrl-C did not end the wait at once"
+    waiting = [part for part in stderr.split("\r") if part.startswith("waiting")]
+    assert waiting[:3] == [f"waiting for a primary ... {n} s\x1b[K" for n in (0, 1, 2)], stderr
+    assert PASSWORD not in stderr
+    assert "Traceback" not in stderr and "internal error" not in stderr, stderr
+    reported = run.reported()
+    assert [r["row"] for r in reported] == list(range(1, BLOCKED_AT))
+    assert all(r["ok"] and r["changed"] for r in reported)
+    assert _landed_after_restart(pair, "ctrl-c-run") == list(range(BLOCKED_AT - 1))

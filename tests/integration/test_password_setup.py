@@ -30,12 +30,7 @@ import pytest
 
 from tests.conftest import POSTGRES_URL
 from tests.e2e.test_console_script import SCRIPT
-from tests.integration.test_failover import (
-    _free_ports,
-    _postgres_bindir,
-    _postgres_user,
-    _unavailable,
-)
+from tests.servers import free_ports, postgres_bindir, postgres_user, unavailable
 
 pytestmark = [
     pytest.mark.skipif(not POSTGRES_URL,
@@ -85,15 +80,15 @@ class Cluster:
 def cluster() -> Iterator[Cluster]:
     """A new cluster: trust on its Unix socket (to give ``postgres`` a password), SCRAM
     passwords over TCP on 127.0.0.1, where the README's commands connect."""
-    bindir = _postgres_bindir()
+    bindir = postgres_bindir()
     if bindir is None:
-        _unavailable("PostgreSQL server binaries (initdb, pg_ctl, postgres) not found; "
+        unavailable("PostgreSQL server binaries (initdb, pg_ctl, postgres) not found; "
                      "set PG_BINDIR or install the server package")
-    as_postgres, owner = _postgres_user()
+    as_postgres, owner = postgres_user()
     base = Path(tempfile.mkdtemp(prefix="onenumber-setup-"))  # short: the socket's path
     if owner is not None:
         os.chown(base, *owner)
-    built = Cluster(bindir, base, _free_ports(1)[0], as_postgres)
+    built = Cluster(bindir, base, free_ports(1)[0], as_postgres)
     try:
         built.tool("initdb", "-D", str(built.data), "-U", "postgres", "--auth-local=trust",
                    "--auth-host=scram-sha-256", "--no-sync", "-E", "UTF8", "--locale=C")

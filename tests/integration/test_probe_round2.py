@@ -195,7 +195,7 @@ def test_a_server_that_stays_away_after_a_lost_connection_is_exit_6_not_internal
         pytest.skip("an embedded SQLite connection cannot be dropped by a server")
     services.service_subscribe(db, actor, "m", multi=True)
     monkeypatch.setattr("onenumber_cli.storage.engine.RECONNECT_BACKOFF", 0.01)
-    away = Database(parse_url(db_url))
+    away = Database(parse_url(db_url), reconnect_timeout=0.5)
 
     def work(connection: object) -> None:
         tx = Tx(connection)  # type: ignore[arg-type]

@@ -17,6 +17,7 @@ def test_the_cli_mirrors_equal_the_storage_limits() -> None:
     assert settings.SYNCHRONOUS_MODES == engine.SYNCHRONOUS_MODES
     assert settings.STATEMENT_TIMEOUT_RANGE == engine.STATEMENT_TIMEOUT_RANGE
     assert settings.COMMIT_TIMEOUT_RANGE == engine.COMMIT_TIMEOUT_RANGE
+    assert settings.RECONNECT_TIMEOUT_RANGE == engine.RECONNECT_TIMEOUT_RANGE
 
 
 @pytest.mark.parametrize("raw", ["0", "-1", "86401", "nan", "30s"])
