@@ -741,9 +741,10 @@ class Writes:
             if lost:
                 self.db.reconnect.over()
         assert last is not None
-        if last.lost:
-            raise last.error
         detail = last.error.params.get("detail", "")
+        if last.lost:  # the window is spent: say so, with what the last try met
+            raise DatabaseUnavailable("lost", url=masked(self.db.url),
+                                      detail=_first_line(detail, self.db.url))
         if last.at_begin and self.db.backend == "postgresql":
             # the place against migrations not granted: db upgrade holds it (see schema.py)
             raise Conflict("upgrade_running", attempts=MAX_ATTEMPTS, detail=detail)
