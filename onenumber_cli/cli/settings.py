@@ -252,9 +252,8 @@ def resolve(flags: Mapping[str, Any], environ: Mapping[str, str] = os.environ, *
                                           STATEMENT_TIMEOUT_RANGE, "statement_timeout")
     raw_fields = flags.get("fields")
     if raw_fields is not None:
+        # none named ("," or ""): refused where the output's field names are known
         settings.fields = [f.strip() for f in str(raw_fields).split(",") if f.strip()]
-        if not settings.fields:
-            raise InvalidArgument("fields", value=raw_fields, choices="-")
     settings.no_input = bool(flags.get("no_input"))
     settings.no_pager = bool(flags.get("no_pager"))
     settings.quiet = bool(flags.get("quiet"))
