@@ -199,7 +199,7 @@ class OneNumberGroup(LocalizedGroup):
             run.out.message(t("Cancelled; nothing was changed."))
             raise typer.Exit(ExitCode.FAILURE) from None
         except Interrupted:
-            sys.stderr.write(t("Interrupted; nothing was changed.") + "\n")
+            _to_stderr(t("Interrupted; nothing was changed."))
             raise typer.Exit(ExitCode.INTERRUPTED) from None
         except _click.ClickException as error:  # Typer's main() shows it
             raise clicktext.localized(error) from None
@@ -208,9 +208,8 @@ class OneNumberGroup(LocalizedGroup):
         except Exception:
             if run.flags.get("debug"):
                 raise
-            sys.stderr.write(t("error: an unexpected internal error occurred.") + "\n")
-            sys.stderr.write(t("hint: run again with --debug to see the traceback, and report "
-                               "it.") + "\n")
+            _to_stderr(t("error: an unexpected internal error occurred."))
+            _to_stderr(t("hint: run again with --debug to see the traceback, and report it."))
             raise typer.Exit(ExitCode.FAILURE) from None
         finally:
             run.close()
@@ -225,8 +224,8 @@ class OneNumberGroup(LocalizedGroup):
             from onenumber_cli.i18n.errors import render
 
             message, hint = render(error)
-            sys.stderr.write(t("error") + f": {message}\n")
-            sys.stderr.write(t("hint") + f": {hint}\n")
+            _to_stderr(t("error") + f": {message}")
+            _to_stderr(t("hint") + f": {hint}")
             return
         out.error(error)
 
@@ -256,7 +255,7 @@ def _to_stderr(text: str) -> None:
     try:
         sys.stderr.write(text + "\n")
         sys.stderr.flush()
-    except (OSError, ValueError):
+    except (OSError, ValueError, AttributeError):  # AttributeError: descriptor 2 closed
         pass  # stderr is gone too: the exit code is all that is left to say it
 
 

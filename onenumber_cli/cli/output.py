@@ -46,7 +46,7 @@ class Output:
                  stderr: TextIO | None = None) -> None:
         self.settings = settings
         self.stdout: IO[str] = Guarded(stdout or sys.stdout)  # type: ignore[assignment]
-        self.stderr = stderr or sys.stderr
+        self.stderr: TextIO = Tolerant(stderr or sys.stderr)  # type: ignore[assignment]
         self.declared: frozenset[str] = frozenset()  # --fields names checked before a change
 
     def expect(self, fields: Iterable[str]) -> None:
@@ -456,20 +456,51 @@ class Guarded:
     error handler reports honestly (never as an internal error).  Everything else is
     the stream's own."""
 
-    def __init__(self, stream: IO[str]) -> None:
-        self.stream: IO[str] = stream.stream if isinstance(stream, Guarded) else stream
+    def __init__(self, stream: IO[str] | None) -> None:
+        # None: the process started with file descriptor 1 closed (``>&-``)
+        self.stream = stream.stream if isinstance(stream, Guarded) else stream
 
     def write(self, text: str) -> int:
+        if self.stream is None:
+            raise OutputFailed(detail="no standard output (file descriptor 1 is closed)")
         try:
             return self.stream.write(text)
         except OSError as exc:
             raise output_failed(exc) from None
 
     def flush(self) -> None:
+        if self.stream is None:
+            return  # nothing was written to it, or write() said so
         try:
             self.stream.flush()
         except OSError as exc:
             raise output_failed(exc) from None
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.stream, name)
+
+
+class Tolerant:
+    """Standard error as :class:`Output` writes to it: the last channel there is, so a
+    message it cannot take (``2>/dev/full``, descriptor 2 closed) is dropped, and the
+    exit code still says what happened."""
+
+    def __init__(self, stream: IO[str] | None) -> None:
+        self.stream = stream.stream if isinstance(stream, Tolerant) else stream
+
+    def write(self, text: str) -> int:
+        if self.stream is not None:
+            with suppress(OSError, ValueError):
+                return self.stream.write(text)
+        return len(text)
+
+    def flush(self) -> None:
+        if self.stream is not None:
+            with suppress(OSError, ValueError):
+                self.stream.flush()
+
+    def isatty(self) -> bool:
+        return self.stream is not None and self.stream.isatty()
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.stream, name)

@@ -176,3 +176,31 @@ def test_a_read_whose_reader_goes_away_ends_quietly(env: dict[str, str]) -> None
     _, err = proc.communicate(timeout=60)
     assert proc.returncode == 1
     assert err == b""  # as `| head` expects: no error, no "Exception ignored"
+
+
+def test_a_change_started_without_stdout_says_it_was_committed(
+        env: dict[str, str], db_url: str) -> None:
+    assert SCRIPT
+    result = subprocess.run([SCRIPT, "devices", "rename", "demo-multi", "BMW", "Car"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                            env=env, timeout=120, check=False,
+                            preexec_fn=lambda: os.close(1))  # as `onenumber ... >&-`
+    assert result.returncode == 1, result.stderr
+    assert "unexpected internal error" not in result.stderr
+    assert "file descriptor 1 is closed" in result.stderr
+    assert "Committed before that: Renamed device" in result.stderr
+    assert "Car" in names(db_url)
+
+
+@pytest.mark.parametrize(("argv", "code"), [
+    (["status", "nobody-here"], 3),
+    (["devices", "rename", "demo-multi", "BMW", "Car"], 0),
+    (["devices", "rename", "demo-multi", "nosuch", "Car"], 3),
+])
+def test_a_full_stderr_never_changes_the_exit_code(
+        env: dict[str, str], argv: list[str], code: int) -> None:
+    assert SCRIPT
+    with open("/dev/full", "w") as full:
+        result = subprocess.run([SCRIPT, *argv], stdout=subprocess.PIPE, stderr=full,
+                                env=env, timeout=120, check=False)
+    assert result.returncode == code
