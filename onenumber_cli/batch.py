@@ -107,6 +107,7 @@ class Summary:
     committed: bool = False
     interrupted: bool = False
     unavailable: bool = False  # stopped: the database became unavailable
+    output_failed: bool = False  # stopped: its report could not be written
 
     def add(self, result: RowResult) -> None:
         self.rows += 1

@@ -248,6 +248,13 @@ class CopySourceInvalid(InvalidInput):
     code = "copy_source_invalid"
 
 
+class OutputFailed(OneNumberError):
+    """Standard output could not be written (a closed pipe, a full disk, an I/O error):
+    a cause outside the program.  ``closed`` is the reader having gone (``| head``)."""
+
+    code = "output_failed"
+
+
 class CopyUnverified(OneNumberError):
     """``db copy`` found other row counts in the target than in the source's snapshot."""
 

@@ -21,7 +21,7 @@ from onenumber_cli.cli.console import Declined, Interrupted
 from onenumber_cli.cli.exitcodes import ExitCode, exit_code_for
 from onenumber_cli.cli.helptext import LocalizedCommand, LocalizedGroup
 from onenumber_cli.cli.settings import GLOBAL_OPTIONS, OPTION
-from onenumber_cli.errors import OneNumberError
+from onenumber_cli.errors import OneNumberError, OutputFailed
 from onenumber_cli.i18n import t
 
 # The global options that are flags: copied onto every command (see _LazyCommands).
@@ -185,15 +185,31 @@ class OneNumberGroup(LocalizedGroup):
     def invoke(self, ctx: _click.Context) -> Any:
         run = invocation.current(ctx)
         try:
-            return super().invoke(ctx)
+            try:
+                result = super().invoke(ctx)
+            except typer.Exit:
+                _flush_stdout()
+                raise
+            _flush_stdout()  # a full disk is found here, not at the process's exit
+            return result
         except OneNumberError as error:
-            self._report(run, error)
-            raise typer.Exit(exit_code_for(error)) from None
+            code = exit_code_for(error)
+            if run.committed is not None and code == ExitCode.USAGE:
+                code = ExitCode.FAILURE  # exit 2 means nothing was written: never after a commit
+            if isinstance(error, OutputFailed):
+                _silence_stdout()
+            quiet = (isinstance(error, OutputFailed) and error.reason == "closed"
+                     and run.committed is None)  # `| head`: a reader's usual end
+            if not quiet:
+                self._report(run, error)
+                if run.committed:
+                    _to_stderr(run.committed)
+            raise typer.Exit(code) from None
         except Declined:
             run.out.message(t("Cancelled; nothing was changed."))
             raise typer.Exit(ExitCode.FAILURE) from None
         except Interrupted:
-            sys.stderr.write(t("Interrupted; nothing was changed.") + "\n")
+            _to_stderr(t("Interrupted; nothing was changed."))
             raise typer.Exit(ExitCode.INTERRUPTED) from None
         except _click.ClickException as error:  # Typer's main() shows it
             raise clicktext.localized(error) from None
@@ -202,9 +218,8 @@ class OneNumberGroup(LocalizedGroup):
         except Exception:
             if run.flags.get("debug"):
                 raise
-            sys.stderr.write(t("error: an unexpected internal error occurred.") + "\n")
-            sys.stderr.write(t("hint: run again with --debug to see the traceback, and report "
-                               "it.") + "\n")
+            _to_stderr(t("error: an unexpected internal error occurred."))
+            _to_stderr(t("hint: run again with --debug to see the traceback, and report it."))
             raise typer.Exit(ExitCode.FAILURE) from None
         finally:
             run.close()
@@ -219,10 +234,39 @@ class OneNumberGroup(LocalizedGroup):
             from onenumber_cli.i18n.errors import render
 
             message, hint = render(error)
-            sys.stderr.write(t("error") + f": {message}\n")
-            sys.stderr.write(t("hint") + f": {hint}\n")
+            _to_stderr(t("error") + f": {message}")
+            _to_stderr(t("hint") + f": {hint}")
             return
         out.error(error)
+
+
+def _flush_stdout() -> None:
+    """What the command wrote, out now: a failure is then an OutputFailed the handler
+    reports (with what was committed), not an error at the interpreter's exit."""
+    from onenumber_cli.cli.output import Guarded
+
+    Guarded(sys.stdout).flush()
+
+
+def _silence_stdout() -> None:
+    """After stdout failed: whatever is still buffered goes to /dev/null, so the exit's
+    final flush cannot fail again (Python's own advice for a closed pipe)."""
+    import os
+
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError, AttributeError):  # not a real file (tests): nothing to do
+        pass
+
+
+def _to_stderr(text: str) -> None:
+    try:
+        sys.stderr.write(text + "\n")
+        sys.stderr.flush()
+    except (OSError, ValueError, AttributeError):  # AttributeError: descriptor 2 closed
+        pass  # stderr is gone too: the exit code is all that is left to say it
 
 
 app = typer.Typer(

@@ -13,17 +13,23 @@ from dataclasses import dataclass
 @dataclass
 class Terminal:
     def stdin_is_tty(self) -> bool:
-        return sys.stdin.isatty()
+        return _isatty(sys.stdin)
 
     def stdout_is_tty(self) -> bool:
-        return sys.stdout.isatty()
+        return _isatty(sys.stdout)
 
     def stderr_is_tty(self) -> bool:
-        return sys.stderr.isatty()
+        return _isatty(sys.stderr)
 
     def interactive(self) -> bool:
         """An operator can answer a prompt: stdin and stderr are both terminals."""
         return self.stdin_is_tty() and self.stderr_is_tty()
+
+
+def _isatty(stream: object) -> bool:
+    """False for a stream the process started without (descriptor closed: ``>&-``)."""
+    isatty = getattr(stream, "isatty", None)
+    return bool(isatty()) if isatty is not None else False
 
 
 terminal = Terminal()

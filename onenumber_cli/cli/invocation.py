@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from onenumber_cli.cli.console import terminal
@@ -41,6 +42,11 @@ class Invocation:
         self.confirmed = False  # a prompt (or --yes) already confirmed the change
         self._announced = False
         self._waiting_shown: int | None = None  # the seconds last shown by show_waiting
+        # Set once the command has committed a change: what it was, for the error report
+        # should the command then fail (its output cannot be written, ...); "" when the
+        # command said it itself (a batch's summary).  The error handler never exits 2
+        # once it is set: exit 2 means nothing was written.
+        self.committed: str | None = None
 
     def remember(self, name: str, value: Any) -> None:
         self.flags[name] = value
@@ -111,19 +117,30 @@ class Invocation:
         stderr.flush()
         self._waiting_shown = shown
 
-    def actor(self, batch_id: str | None = None, reverts: str | None = None) -> services.Actor:
+    def actor(self, batch_id: str | None = None, reverts: str | None = None, *,
+              fields: Iterable[str] | None = None) -> services.Actor:
         """Who makes a change: every changing command asks for one before it acts, so
-        this is where, on a terminal, the target is named, and where a profile with
-        ``confirm = true`` asks (unless ``--yes`` or the command's own prompt did)."""
-        self.before_change()
+        this is where the output options are checked against the command's ``fields``
+        (by default a change result's), where, on a terminal, the target is named, and
+        where a profile with ``confirm = true`` asks (unless ``--yes`` or the command's
+        own prompt did)."""
+        if fields is None:
+            from onenumber_cli.cli.views import change_fields
+
+            fields = change_fields(self.settings.output)
+        self.before_change(fields)
         return services.Actor(operator=self.settings.operator, batch_id=batch_id,
                               reverts=reverts)
 
-    def before_change(self) -> None:
+    def before_change(self, fields: Iterable[str]) -> None:
+        """What every command that writes calls before its first write: ``--fields``
+        checked against ``fields`` (the names its output has; exit 2, nothing written),
+        the target named on a terminal, and a profile's ``confirm = true`` honoured."""
         from onenumber_cli.i18n import t
 
         settings = self.settings
         params = self.ctx.params if self.ctx is not None else {}
+        self.out.expect(fields)
         self.announce_target()
         if (settings.confirm_changes and not self.confirmed and not params.get("yes")
                 and not params.get("dry_run")):

@@ -22,7 +22,7 @@ from typing import IO, Any, TextIO
 
 from onenumber_cli.cli.settings import Settings
 from onenumber_cli.cli.snapshots import with_zoned_snapshots, zoned
-from onenumber_cli.errors import InvalidArgument, NotEncodable, OneNumberError
+from onenumber_cli.errors import InvalidArgument, NotEncodable, OneNumberError, OutputFailed
 from onenumber_cli.i18n import N_, escape_controls, get_language, t
 from onenumber_cli.spreadsheet import is_spreadsheet_encoding, neutralise
 
@@ -46,8 +46,30 @@ class Output:
     def __init__(self, settings: Settings, stdout: TextIO | None = None,
                  stderr: TextIO | None = None) -> None:
         self.settings = settings
-        self.stdout = stdout or sys.stdout
-        self.stderr = stderr or sys.stderr
+        self.stdout: IO[str] = Guarded(stdout or sys.stdout)  # type: ignore[assignment]
+        self.stderr: TextIO = Tolerant(stderr or sys.stderr)  # type: ignore[assignment]
+        self.declared: frozenset[str] = frozenset()  # --fields names checked before a change
+
+    def expect(self, fields: Iterable[str]) -> None:
+        """Check ``--fields`` against the fields this command's output has, before the
+        command changes anything (a wrong name then refuses with exit 2 and nothing
+        written, not after a commit).  Later, a declared field a record lacks is null."""
+        known = list(dict.fromkeys(fields))
+        chosen = self.settings.fields
+        if chosen is None:
+            self.declared = frozenset(known)
+            return
+        if not chosen:
+            raise InvalidArgument("fields_empty", choices=", ".join(known))
+        unknown = [name for name in chosen if name not in known]
+        if unknown:
+            raise InvalidArgument("fields", value=unknown[0], choices=", ".join(known))
+        self.declared = frozenset(known)
+
+    def flush(self) -> None:
+        """Everything written so far out to stdout (an output failure raised here, as
+        :class:`~onenumber_cli.errors.OutputFailed`, rather than at the process's exit)."""
+        self.stdout.flush()
 
     # -- machine values --------------------------------------------------------------
 
@@ -107,13 +129,15 @@ class Output:
         """``--fields``: only the named keys, in that order, in every format.  A name
         neither a column nor a key of the first record is refused (exit 2)."""
         fields = self.settings.fields
-        if not fields:
+        if fields is None:
             return items, columns
         iterator = iter(items)
         first = next(iterator, None)
         by_key = {c.key: c for c in columns}
         known = [*by_key, *(k for k in (first or {}) if k not in by_key)]
-        unknown = [f for f in fields if f not in known]
+        if not fields:  # --fields "," names none: say which there are
+            raise InvalidArgument("fields_empty", choices=", ".join(known))
+        unknown = [f for f in fields if f not in known and f not in self.declared]
         if unknown and (first is not None or not set(fields) <= set(by_key)):
             raise InvalidArgument("fields", value=unknown[0], choices=", ".join(known))
         picked = [by_key.get(f) or Column(f, f) for f in fields]
@@ -243,9 +267,9 @@ class Output:
                  ) -> None:
         """One object: JSON document, one JSONL line, flat rows, or a table for people."""
         fmt = self.settings.output
-        if self.settings.fields and (fmt in ("json", "jsonl") or rows is None):
+        if self.settings.fields is not None and (fmt in ("json", "jsonl") or rows is None):
             data = next(iter(self.chosen([data], _columns_of(data))[0]))
-        elif self.settings.fields and rows is not None:
+        elif self.settings.fields is not None and rows is not None:
             self.records(*rows)  # the chosen columns of the flat rows, as a table too
             return
         if self.settings.query is not None and fmt in ("json", "jsonl"):
@@ -269,7 +293,7 @@ class Output:
         :meth:`records`, each row made a record by ``record`` (by default: the columns'
         keys and the row's values).  Returns how many were written."""
         keys = [column.key for column in columns]
-        if self.settings.output not in ("csv", "tsv") or self.settings.fields:
+        if self.settings.output not in ("csv", "tsv") or self.settings.fields is not None:
             made = record or (lambda row: dict(zip(keys, row, strict=True)))
             return self.records(map(made, rows), columns)
         times = [index for index, column in enumerate(columns) if column.kind == "datetime"]
@@ -372,6 +396,11 @@ class Output:
         rule = text.splitlines()[1] if headers and len(text.splitlines()) > 1 else ""
         return [len(dashes) for dashes in rule.split()] if set(rule) <= {"-", " "} else []
 
+    def cells(self, *values: str | None) -> None:
+        """One line of tab-separated values for people and scripts (``check``'s report):
+        each value escaped as :meth:`line` escapes, the tabs between them real."""
+        self.stdout.write("\t".join(escape_controls(value or "") for value in values) + "\n")
+
     def line(self, text: str = "") -> None:
         """A line of human output on stdout (table mode only); a value in it cannot start
         another line or drive the terminal (control characters are escaped)."""
@@ -428,7 +457,7 @@ class _EncodedSink:
     spool); a BOM first for utf-8-sig.  :meth:`release` then copies the complete output
     to stdout's bytes (or, for an in-memory text stream, its text)."""
 
-    def __init__(self, stdout: TextIO, encoding: str, *, into: IO[bytes]) -> None:
+    def __init__(self, stdout: IO[str], encoding: str, *, into: IO[bytes]) -> None:
         self._codec = "utf-8" if encoding == "utf-8-sig" else encoding
         self._text = stdout
         self._spool = into
@@ -439,16 +468,87 @@ class _EncodedSink:
         self._spool.write(text.encode(self._codec))
 
     def release(self) -> None:
+        """Copy the complete output to stdout; a stdout that cannot take it is
+        :class:`~onenumber_cli.errors.OutputFailed` (see :class:`Guarded`)."""
         import shutil
 
         self._text.flush()
         self._spool.seek(0)
         target = getattr(self._text, "buffer", None)  # None: an in-memory text stream
-        if target is None:
-            self._text.write(self._spool.read().decode(self._codec))
-        else:
-            shutil.copyfileobj(self._spool, target, 1 << 20)
-        (target or self._text).flush()
+        try:
+            if target is None:
+                self._text.write(self._spool.read().decode(self._codec))
+            else:
+                shutil.copyfileobj(self._spool, target, 1 << 20)
+            (target or self._text).flush()
+        except OSError as exc:
+            raise output_failed(exc) from None
+
+
+class Guarded:
+    """Standard output as :class:`Output` writes to it: an error writing or flushing it
+    (the reader closed the pipe, the disk is full, an I/O error) is raised as
+    :class:`~onenumber_cli.errors.OutputFailed`, a cause outside the program that the
+    error handler reports honestly (never as an internal error).  Everything else is
+    the stream's own."""
+
+    def __init__(self, stream: IO[str] | None) -> None:
+        # None: the process started with file descriptor 1 closed (``>&-``)
+        self.stream = stream.stream if isinstance(stream, Guarded) else stream
+
+    def write(self, text: str) -> int:
+        if self.stream is None:
+            raise OutputFailed(detail="no standard output (file descriptor 1 is closed)")
+        try:
+            return self.stream.write(text)
+        except OSError as exc:
+            raise output_failed(exc) from None
+
+    def flush(self) -> None:
+        if self.stream is None:
+            return  # nothing was written to it, or write() said so
+        try:
+            self.stream.flush()
+        except OSError as exc:
+            raise output_failed(exc) from None
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.stream, name)
+
+
+class Tolerant:
+    """Standard error as :class:`Output` writes to it: the last channel there is, so a
+    message it cannot take (``2>/dev/full``, descriptor 2 closed) is dropped, and the
+    exit code still says what happened."""
+
+    def __init__(self, stream: IO[str] | None) -> None:
+        self.stream = stream.stream if isinstance(stream, Tolerant) else stream
+
+    def write(self, text: str) -> int:
+        if self.stream is not None:
+            with suppress(OSError, ValueError):
+                return self.stream.write(text)
+        return len(text)
+
+    def flush(self) -> None:
+        if self.stream is not None:
+            with suppress(OSError, ValueError):
+                self.stream.flush()
+
+    def isatty(self) -> bool:
+        return self.stream is not None and self.stream.isatty()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.stream, name)
+
+
+def output_failed(error: OSError) -> OutputFailed:
+    """The typed error for an OSError writing stdout (EPIPE: the reader went away)."""
+    import errno
+
+    closed = isinstance(error, BrokenPipeError) or error.errno == errno.EPIPE
+    return OutputFailed("closed" if closed else None,
+                        detail=error.strerror or type(error).__name__)
 
 
 def _not_encodable(keys: Sequence[str], cells: Sequence[Any], row: int, encoding: str,

@@ -51,7 +51,7 @@ class Progress:
         self.drawn = True
         if terminal.stdout_is_tty():
             self._stdout = self.out.stdout
-            self.out.stdout = _Above(self, self._stdout)
+            self.out.stdout = _Above(self, self._stdout)  # type: ignore[assignment]
         return self._advancing(items)
 
     def _advancing(self, items: Iterator[T]) -> Iterator[T]:

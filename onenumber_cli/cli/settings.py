@@ -336,9 +336,8 @@ def resolve(flags: Mapping[str, Any], environ: Mapping[str, str] = os.environ, *
                                           RECONNECT_TIMEOUT_RANGE, "reconnect_timeout")
     raw_fields = flags.get("fields")
     if raw_fields is not None:
+        # none named ("," or ""): refused where the output's field names are known
         settings.fields = [f.strip() for f in str(raw_fields).split(",") if f.strip()]
-        if not settings.fields:
-            raise InvalidArgument("fields", value=raw_fields, choices="-")
     raw_query = flags.get("query")
     if raw_query is not None:
         if settings.output not in ("json", "jsonl"):

@@ -103,6 +103,20 @@ RESULT_COLUMNS = (
 )
 
 
+# The keys of a change result's JSON document (ChangeResult's fields; a unit test keeps
+# them equal): with RESULT_COLUMNS, the names --fields may give a changing command.
+RESULT_FIELDS = ("action", "account", "changed", "plan", "status", "device", "removed",
+                 "dry_run", "before", "after")
+
+
+def change_fields(fmt: str) -> list[str]:
+    """The field names a change result has in output format ``fmt`` (a document in
+    json/jsonl, flat columns otherwise)."""
+    if fmt in ("json", "jsonl"):
+        return list(RESULT_FIELDS)
+    return [column.key for column in RESULT_COLUMNS]
+
+
 BATCH_COLUMNS = (
     Column("row", N_("Row")),
     Column("action", N_("Action")),
@@ -140,6 +154,18 @@ def imei_or_type(device: Device) -> str:
 
 def plan_label(plan: str) -> str:
     return t(PLAN_LABELS[plan])
+
+
+def status_fields(fmt: str) -> list[str]:
+    """The field names ``status`` output has in format ``fmt``."""
+    if fmt in ("json", "jsonl"):
+        import dataclasses
+
+        from onenumber_cli.services.records import Contract
+
+        return [*(f.name for f in dataclasses.fields(Contract)), "option_monthly_fee_jpy",
+                "registration_fee_jpy"]
+    return [column.key for column in STATUS_COLUMNS]
 
 
 def status_dict(view: Contract) -> dict[str, Any]:
@@ -221,7 +247,7 @@ def status_notes(view: Contract) -> list[str]:
 
 
 def show_devices(out: Output, devices: Sequence[Device]) -> None:
-    if out.settings.fields:  # --fields: the chosen columns of the records
+    if out.settings.fields is not None:  # --fields: the chosen columns of the records
         out.records([{**d.to_dict(), "registered_at": out.display(d.registered_at, "date")}
                      for d in devices], DEVICE_COLUMNS)
         return
@@ -251,7 +277,7 @@ def show_device(out: Output, device: Device) -> None:
 
 
 def show_history(out: Output, events: Sequence[Any]) -> None:
-    if out.settings.fields:  # --fields: the chosen columns of the records
+    if out.settings.fields is not None:  # --fields: the chosen columns of the records
         out.records([e.to_dict() for e in events], HISTORY_COLUMNS)
         return
     if not events:
@@ -292,6 +318,11 @@ def result_row(result: ChangeResult) -> dict[str, Any]:
 
 def show_result(out: Output, result: ChangeResult) -> None:
     """One sentence saying what the change did, would do, or why nothing changed."""
+    out.note(result_text(result))
+
+
+def result_text(result: ChangeResult) -> str:
+    """The sentence :func:`show_result` shows."""
     device = result.device
     params: dict[str, Any] = {
         "account": result.account,
@@ -310,7 +341,7 @@ def show_result(out: Output, result: ChangeResult) -> None:
         text = t("Dry run, nothing written: {text}", text=text)
         if change := describe_change(result.before, result.after):
             text += f" ({change})"  # what would change, from what
-    out.note(text)
+    return text
 
 
 def audit_value(value: Any) -> str:
@@ -406,9 +437,9 @@ BATCH_SUMMARIES: dict[str, Message] = {
         "rows"),
     "interrupted": N_plural(
         "batch {batch} interrupted after {rows} row: {ok} applied ({changed} changed), {failed} "
-        "failed; the row in progress was not applied. Re-run the file to complete it.",
+        "failed; the row in progress was not applied.",
         "batch {batch} interrupted after {rows} rows: {ok} applied ({changed} changed), "
-        "{failed} failed; the row in progress was not applied. Re-run the file to complete it.",
+        "{failed} failed; the row in progress was not applied.",
         "rows"),
     "interrupted_nothing": N_plural(
         "batch {batch} interrupted after {rows} row; nothing was written.",
@@ -417,26 +448,51 @@ BATCH_SUMMARIES: dict[str, Message] = {
     "unavailable": N_plural(
         "batch {batch} stopped at row {stopped_at}: the database became unavailable. {ok} row "
         "applied ({changed} changed), {failed} failed; row {stopped_at} and the rows after it "
-        "were not applied. Re-run the file to complete it.",
+        "were not applied.",
         "batch {batch} stopped at row {stopped_at}: the database became unavailable. {ok} rows "
         "applied ({changed} changed), {failed} failed; row {stopped_at} and the rows after it "
-        "were not applied. Re-run the file to complete it.",
+        "were not applied.",
         "ok"),
     "unavailable_nothing": N_("batch {batch} stopped: the database became unavailable; nothing "
-                              "was written. Re-run the file when it is back."),
+                              "was written."),
+    "output_failed": N_plural(
+        "batch {batch} stopped after row {rows}: its report could not be written. {ok} row "
+        "applied ({changed} changed), {failed} failed; the rows after it were not applied.",
+        "batch {batch} stopped after row {rows}: its report could not be written. {ok} rows "
+        "applied ({changed} changed), {failed} failed; the rows after it were not applied.",
+        "ok"),
+}
+# what to do next, after a stopped summary: a batch file is re-run, a revert (which has
+# no file) re-run by its batch id; both change only what is left to change
+RERUN: dict[tuple[str, bool], Message] = {
+    ("complete", False): N_("Re-run the file to complete it."),
+    ("complete", True): N_("Re-run onenumber batch revert {reverts} to complete it (rows "
+                           "already reverted are left as they are)."),
+    ("when_back", False): N_("Re-run the file when it is back."),
+    ("when_back", True): N_("Re-run onenumber batch revert {reverts} when it is back."),
 }
 
 
-def batch_summary(summary: Summary) -> str:
+def batch_summary(summary: Summary, *, reverts: str | None = None) -> str:
+    """The batch's last line: what was applied and, when it stopped before its end,
+    how to complete it (``reverts``: the batch a revert undoes)."""
     nothing = summary.dry_run or summary.atomic
+    rerun: str | None = None
     if summary.unavailable:
         outcome = "unavailable_nothing" if nothing else "unavailable"
+        rerun = "when_back" if nothing else "complete"
     elif summary.interrupted:
         outcome = "interrupted_nothing" if nothing else "interrupted"
+        rerun = None if nothing else "complete"
+    elif summary.output_failed and not nothing:
+        outcome, rerun = "output_failed", "complete"
     elif summary.dry_run:
         outcome = "dry_run"
     else:
         outcome = "done" if summary.committed else "rolled_back"
-    return translate(BATCH_SUMMARIES[outcome], batch=summary.batch_id, rows=summary.rows,
+    text = translate(BATCH_SUMMARIES[outcome], batch=summary.batch_id, rows=summary.rows,
                      ok=summary.ok, changed=summary.changed, failed=summary.failed,
                      stopped_at=summary.rows + 1)
+    if rerun is not None:
+        text += " " + translate(RERUN[rerun, reverts is not None], reverts=reverts or "")
+    return text

@@ -62,10 +62,18 @@ def write(out: Output, items: Iterable[Mapping[str, Any]], columns: Sequence[Col
         count = _workbook(out, path, items, columns, MAX_DATA_ROWS)
         stdout = out.stdout
         stdout.flush()
-        sink: IO[bytes] = stdout.buffer  # a real stdout (bytes under the text)
-        with open(path, "rb") as written:
-            shutil.copyfileobj(written, sink, _COPY_CHUNK)
-        sink.flush()
+        sink: IO[bytes] | None = getattr(stdout, "buffer", None)  # bytes under the text
+        if sink is None:  # no standard output at all (descriptor 1 closed)
+            stdout.write("")  # raises OutputFailed, as any write to it does
+            return count
+        try:
+            with open(path, "rb") as written:
+                shutil.copyfileobj(written, sink, _COPY_CHUNK)
+            sink.flush()
+        except OSError as exc:  # a full disk, a closed pipe: said as any output failure
+            from onenumber_cli.cli.output import output_failed
+
+            raise output_failed(exc) from None
     return count
 
 

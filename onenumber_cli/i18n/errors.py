@@ -52,6 +52,16 @@ ERRORS: dict[tuple[str, str | None], tuple[Message, Message]] = {
         N_("Nothing was written. Use -o xlsx or --csv-encoding utf-8-sig (Excel opens UTF-8 with a "
            "BOM too), or change the value."),
     ),
+    ("output_failed", "closed"): (
+        N_("The output could not be written: its reader closed it ({detail})."),
+        N_("Nothing more was written to it. What was changed before is said on the next line "
+           "or in the summary above; onenumber audit lists every change."),
+    ),
+    ("output_failed", None): (
+        N_("The output could not be written: {detail}."),
+        N_("Free disk space or send the output elsewhere. What was changed before is said on the "
+           "next line or in the summary above; onenumber audit lists every change."),
+    ),
     ("invalid_argument", "encoding"): (
         N_("Unknown encoding '{value}'."),
         N_("Choose one of: {choices}."),
@@ -230,6 +240,10 @@ ERRORS: dict[tuple[str, str | None], tuple[Message, Message]] = {
         N_("The --query expression '{expression}' failed on this output: {detail}."),
         N_("The command itself ran (a change it reports was made); check the expression "
            "against the output of -o json."),
+    ),
+    ("invalid_argument", "fields_empty"): (
+        N_("--fields names no field."),
+        N_("Choose among: {choices}."),
     ),
     ("invalid_argument", "tz"): (
         N_("Unknown time zone '{value}'."),

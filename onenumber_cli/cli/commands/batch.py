@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
 import gc
 import itertools
 import signal
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Generator, Iterator
+from contextlib import contextmanager, suppress
 from enum import StrEnum
 from types import FrameType
 from typing import TYPE_CHECKING, Annotated
@@ -27,7 +28,7 @@ from onenumber_cli.cli.views import (
     batch_summary,
 )
 from onenumber_cli.domain.values import Action
-from onenumber_cli.errors import DatabaseUnavailable
+from onenumber_cli.errors import DatabaseUnavailable, NotEncodable, OutputFailed
 from onenumber_cli.i18n import ngettext, t
 
 if TYPE_CHECKING:
@@ -244,20 +245,23 @@ def _run(run: Invocation, source: Callable[[], Iterator[Row]], total: int | None
          dry_run: bool, atomic: bool, planner: Planner | None = None,
          reverts: str | None = None) -> None:
     """Apply the rows as one batch, report each, then the summary; exit 1 when a row
-    failed, 130 when interrupted, 6 when the database went away."""
+    failed, 130 when interrupted, 6 when the database went away.  A report that cannot
+    be written (stdout closed or full, a value --csv-encoding cannot hold) stops a
+    per-row batch before its next row; the summary on stderr says what was applied."""
     if run.settings.output == "xlsx" and total is not None:
         from onenumber_cli.cli import xlsx
 
         if total > xlsx.MAX_DATA_ROWS:  # the report would not fit: refused before any row
             raise xlsx.too_many_rows()
     summary = core.Summary(core.new_batch_id(), dry_run=dry_run, atomic=atomic)
-    actor = run.actor(summary.batch_id, reverts=reverts)
+    fields = [*(column.key for column in BATCH_COLUMNS),
+              *(field.name for field in dataclasses.fields(core.RowResult))]
+    actor = run.actor(summary.batch_id, reverts=reverts, fields=fields)
     with _stop_on_first_interrupt() as stop, _collecting_batch_objects_only():
-        results = _tracked(
-            core.apply(run.database(), source, actor, run.settings.zone, dry_run=dry_run,
-                       atomic=atomic, stop=stop, planner=planner or core.operation),
-            summary, total, run,
-        )
+        applied = core.apply(run.database(), source, actor, run.settings.zone,
+                             dry_run=dry_run, atomic=atomic, stop=stop,
+                             planner=planner or core.operation)
+        results = _tracked(_reported(applied, run), summary, total, run)
         failed: list[RowResult] = []
         on_terminal = _for_a_person(run)
         try:
@@ -275,7 +279,7 @@ def _run(run: Invocation, source: Callable[[], Iterator[Row]], total: int | None
             summary.interrupted = True
             _show_failed(run, failed)
             run.out.stdout.flush()
-            run.out.message(batch_summary(summary))
+            run.out.message(batch_summary(summary, reverts=reverts))
             raise typer.Exit(ExitCode.INTERRUPTED) from None
         except (core.Unavailable, DatabaseUnavailable) as stopped:
             # Per-row: the rows reported were committed, the rest not tried; one
@@ -283,11 +287,41 @@ def _run(run: Invocation, source: Callable[[], Iterator[Row]], total: int | None
             summary.unavailable = True
             _show_failed(run, failed)
             run.out.stdout.flush()
-            run.out.message(batch_summary(summary))
+            run.out.message(batch_summary(summary, reverts=reverts))
             raise (stopped.error if isinstance(stopped, core.Unavailable)
                    else stopped) from None
+        except (OutputFailed, NotEncodable):
+            # Per-row: the rows counted were committed (the last one's report was lost),
+            # the rest are not tried; one transaction: its outcome was settled before the
+            # first report, so the rest are only counted.
+            summary.output_failed = True
+            if atomic or dry_run:
+                for result in applied:
+                    summary.add(result)
+                summary.committed = not dry_run and summary.failed == 0
+            elif isinstance(applied, Generator):
+                applied.close()  # the row after the last one reported is never applied
+            _summary_on_stderr(run, batch_summary(summary, reverts=reverts))
+            if summary.changed and (summary.committed or not (atomic or dry_run)):
+                run.committed = ""  # said in the summary: the handler then never exits 2
+            raise
     _show_failed(run, failed)
     summary.committed = not dry_run and (not atomic or summary.failed == 0)
-    run.out.message(batch_summary(summary))
+    run.out.message(batch_summary(summary, reverts=reverts))
     if summary.failed:
         raise typer.Exit(ExitCode.FAILURE)
+
+
+def _reported(results: Iterator[RowResult], run: Invocation) -> Iterator[RowResult]:
+    """The results, each row's report out (flushed) before the next row is applied: a
+    closed or full stdout stops a per-row batch at the next row boundary."""
+    for result in results:
+        yield result
+        run.out.flush()
+
+
+def _summary_on_stderr(run: Invocation, text: str) -> None:
+    """The summary even with --quiet: it is what says what was committed."""
+    with suppress(OSError, ValueError):
+        run.out.stderr.write(text + "\n")
+        run.out.stderr.flush()

@@ -35,7 +35,7 @@ def check(ctx: typer.Context) -> None:
         count = 0
         for violation in violations:
             count += 1
-            run.out.line(f"{violation['kind']}\t{violation['message']}")
+            run.out.cells(violation["kind"], violation["message"])
     if count == 0:
         run.out.message(t("No violations found."))
     else:

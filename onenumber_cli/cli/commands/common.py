@@ -11,7 +11,7 @@ from typer._click.exceptions import MissingParameter
 
 from onenumber_cli.cli.console import Declined, confirm, terminal
 from onenumber_cli.cli.invocation import Invocation, services
-from onenumber_cli.cli.views import RESULT_COLUMNS, result_row, show_result
+from onenumber_cli.cli.views import RESULT_COLUMNS, result_row, result_text, show_result
 from onenumber_cli.domain.values import parse_time
 from onenumber_cli.errors import ConfirmationRequired
 from onenumber_cli.i18n import t
@@ -43,7 +43,10 @@ def time_option(run: Invocation, raw: str | None, *, allow_future: bool = True
 
 def make_change(run: Invocation, change: Change, *, dry_run: bool) -> None:
     """Run one change of the action table (or its dry run) and report it."""
-    report(run, services.perform(run.database(), change, dry_run=dry_run))
+    result = services.perform(run.database(), change, dry_run=dry_run)
+    if result.changed and not dry_run:
+        run.committed = t("Committed before that: {change}", change=result_text(result))
+    report(run, result)
 
 
 def confirmed_change(run: Invocation, change: Change, *, yes: bool, dry_run: bool,

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from onenumber_cli.cli.commands.common import DryRun
+from onenumber_cli.cli.commands.common import DryRun, Yes
 from onenumber_cli.cli.exitcodes import ExitCode
 from onenumber_cli.cli.helptext import LocalizedCommand, LocalizedGroup
 from onenumber_cli.cli.invocation import Invocation, current
@@ -36,6 +36,10 @@ def _state_label(state: SchemaState) -> str:
                 "program)") if state.compatible else N_("not current"))
 
 
+# the fields of the schema report (db upgrade adds changed and, in a dry run, sql)
+REPORT_FIELDS = ("url", "revision", "head", "current", "compatible", "compatible_from")
+
+
 def _report(run: Invocation, url: str, state: SchemaState, changed: bool | None = None,
             sql: str | None = None) -> None:
     info: dict[str, object] = {"url": url, "revision": state.revision, "head": state.head,
@@ -62,7 +66,7 @@ def _report(run: Invocation, url: str, state: SchemaState, changed: bool | None 
 
 
 @app.command("upgrade", cls=LocalizedCommand)
-def upgrade(ctx: typer.Context, dry_run: DryRun = False) -> None:
+def upgrade(ctx: typer.Context, dry_run: DryRun = False, yes: Yes = False) -> None:
     """Create or migrate the schema to this program's version.
 
     With --dry-run: the SQL it would run, changing nothing (the JSON report's "sql").
@@ -70,6 +74,7 @@ def upgrade(ctx: typer.Context, dry_run: DryRun = False) -> None:
     Example: onenumber --db postgresql+psycopg://onenumber@db/onenumber db upgrade
     """
     run = current(ctx)
+    run.before_change([*REPORT_FIELDS, "changed", "sql"])
     db = run.database(schema_check=False, create=not dry_run)
     before = schema.state(db)
     if dry_run:
@@ -77,6 +82,9 @@ def upgrade(ctx: typer.Context, dry_run: DryRun = False) -> None:
         _report(run, db.display_url(), before, changed=not before.current, sql=sql)
         return
     after = schema.upgrade(db)
+    if before.revision != after.revision:
+        run.committed = t("The schema was upgraded from {before} to {after}.",
+                          before=before.revision or "-", after=after.revision or "-")
     _report(run, db.display_url(), after, changed=before.revision != after.revision)
 
 
@@ -116,6 +124,7 @@ def grant(
     Example: onenumber db grant --operator onenumber_operator --reader onenumber_reader
     """
     run = current(ctx)
+    run.before_change(["database", "schema", "operator", "reader", "tables", "changed"])
     report = grants.grant(run.database(schema_check=False), operator=operator, reader=reader)
     run.out.document(report.to_dict(), table=lambda: run.out.line(
         t("Granted on database {database}: {operator} may read, change contracts and devices and "
@@ -129,6 +138,7 @@ def backup(
     ctx: typer.Context,
     file: Annotated[Path, typer.Argument(
         metavar="FILE", help="The new file (never overwritten); mode 0600.")],
+    yes: Yes = False,  # read by a profile with confirm = true (Invocation.before_change)
 ) -> None:
     """SQLite: a consistent copy of the database, while operators keep working.
 
@@ -137,7 +147,9 @@ def backup(
     Example: onenumber db backup onenumber-2026-11-25.sqlite
     """
     run = current(ctx)
+    run.before_change(["changed", "path", "bytes", "accounts", "integrity"])
     report = backups.backup(run.database(), file)
+    run.committed = t("Backed up to {path}.", path=report.path)
     run.out.document(report.to_dict(), table=lambda: run.out.line(
         ngettext("Backed up to {path}: {bytes} bytes, {accounts} account, integrity {integrity}.",
                  "Backed up to {path}: {bytes} bytes, {accounts} accounts, integrity {integrity}.",
@@ -152,6 +164,7 @@ def copy(
         "--to", metavar="URL",
         help="The empty target database (created by the migrations first). A SQLite file "
              "is created if missing.")],
+    yes: Yes = False,  # read by a profile with confirm = true (Invocation.before_change)
 ) -> None:
     """Copy every row (ids, history, audit) from the --db database to an empty one.
 
@@ -165,6 +178,8 @@ def copy(
     from onenumber_cli.cli.settings import data_dir
 
     run = current(ctx)
+    run.before_change(["changed", "source", "target", "revision", "restarted", "tables", "rows",
+                       "verified", "clean", "violations"])
     source = run.database(schema_check=False)
     timeouts: dict[str, Any] = {}  # the same bounds as the source's (check runs on it)
     if run.settings.lock_timeout is not None:
@@ -188,6 +203,8 @@ def copy(
         report = copying.copy(source, target, progress=progress if show else None)
     finally:
         target.dispose()
+    run.committed = ngettext("Copied {rows} row to {target}.", "Copied {rows} rows to {target}.",
+                             report.rows, rows=report.rows, target=report.target)
     if report.restarted:
         run.out.message(t("An interrupted copy into {target} was started again from the "
                           "beginning.", target=report.target))
@@ -200,7 +217,7 @@ def copy(
     if report.violations:
         if not run.settings.machine:
             for violation in report.violations:
-                run.out.line(f"{violation['kind']}\t{violation['message']}")
+                run.out.cells(violation["kind"], violation["message"])
         run.out.message(ngettext("check found {count} violation in the copy (as in the source: run "
                                  "onenumber check on it).",
                                  "check found {count} violations in the copy (as in the source: "

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from onenumber_cli.cli.commands.common import Yes
 from onenumber_cli.cli.commands.status import status
 from onenumber_cli.cli.invocation import current
 from onenumber_cli.cli.lazy import lazy_import
@@ -33,6 +34,7 @@ def demo(
     remove: Annotated[bool, typer.Option(
         "--remove", help="Delete the demo accounts and all their rows (history and audit "
                          "included); nothing else.")] = False,
+    yes: Yes = False,  # read by a profile with confirm = true (Invocation.before_change)
 ) -> None:
     """Load two demo customers (demo-single, demo-multi) and show demo-multi's status.
 
@@ -43,14 +45,22 @@ def demo(
     """
     run = current(ctx)
     if remove:
+        run.before_change(["changed", "accounts", "rows"])
         counts = demo_data.remove(run.database())
         removed = any(counts.values())
+        if removed:
+            run.committed = _removed(removed, sum(counts.values()))
         run.out.document({"changed": removed, "accounts": list(demo_data.ACCOUNTS),
                           "rows": counts},
                          table=lambda: run.out.message(_removed(removed, sum(counts.values()))))
         return
-    loaded = demo_data.load(run.database(), run.actor(), force=force)
+    from onenumber_cli.cli.views import status_fields
+
+    loaded = demo_data.load(run.database(), run.actor(fields=status_fields(run.settings.output)),
+                            force=force)
     accounts = ", ".join(demo_data.ACCOUNTS)
+    if loaded:
+        run.committed = t("Demo customers loaded: {accounts}.", accounts=accounts)
     run.out.message(t("Demo customers loaded: {accounts}.", accounts=accounts) if loaded
                     else t("Demo customers already present: {accounts}.", accounts=accounts))
     status(ctx, [demo_data.MULTI])
