@@ -201,9 +201,7 @@ class OneNumberGroup(LocalizedGroup):
             quiet = (isinstance(error, OutputFailed) and error.reason == "closed"
                      and run.committed is None)  # `| head`: a reader's usual end
             if not quiet:
-                self._report(run, error)
-                if run.committed:
-                    _to_stderr(run.committed)
+                self._report(run, error, committed=run.committed)
             raise typer.Exit(code) from None
         except Declined:
             run.out.message(t("Cancelled; nothing was changed."))
@@ -225,7 +223,10 @@ class OneNumberGroup(LocalizedGroup):
             run.close()
 
     @staticmethod
-    def _report(run: invocation.Invocation, error: OneNumberError) -> None:
+    def _report(run: invocation.Invocation, error: OneNumberError, *,
+                committed: str | None = None) -> None:
+        """The error, in the output's language and format, and what was committed before
+        it (if anything)."""
         if run.flags.get("debug"):
             traceback.print_exc(file=sys.stderr)
         try:
@@ -236,8 +237,10 @@ class OneNumberGroup(LocalizedGroup):
             message, hint = render(error)
             _to_stderr(t("error") + f": {message}")
             _to_stderr(t("hint") + f": {hint}")
+            if committed:
+                _to_stderr(committed)
             return
-        out.error(error)
+        out.error(error, committed=committed)
 
 
 def _flush_stdout() -> None:

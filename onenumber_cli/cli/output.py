@@ -435,9 +435,14 @@ class Output:
 
         return error_dict(error, display=lambda value: self.display(value, "datetime"))
 
-    def error(self, error: OneNumberError) -> None:
+    def error(self, error: OneNumberError, *, committed: str | None = None) -> None:
+        """The error on stderr; ``committed``: what the command had committed before it
+        (JSON: the error object's ``committed``, so stderr stays one object a line)."""
         if self.settings.machine and self.settings.output in ("json", "jsonl"):
-            self.stderr.write(self.to_json({"error": self.error_dict(error)}) + "\n")
+            report = self.error_dict(error)
+            if committed:
+                report["committed"] = committed
+            self.stderr.write(self.to_json({"error": report}) + "\n")
             return
         report = self.error_dict(error)
         prefix = t("error")
@@ -446,6 +451,8 @@ class Output:
         self.stderr.write(f"{prefix}: {report['message']}\n")
         if report["hint"]:
             self.stderr.write(t("hint") + f": {report['hint']}\n")
+        if committed:
+            self.stderr.write(committed + "\n")
 
 
 SPOOL_BYTES = 8 << 20  # a spreadsheet export is held in memory up to this, then on disk
