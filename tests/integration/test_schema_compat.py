@@ -29,7 +29,7 @@ from onenumber_cli.errors import SchemaMismatch
 from onenumber_cli.storage import revision, schema
 from onenumber_cli.storage.connect import open_database
 from onenumber_cli.storage.engine import Database, parse_url
-from tests.conftest import HEAD_COMPATIBLE_FROM, POSTGRES_URL
+from tests.conftest import HEAD_COMPATIBLE_FROM, POSTGRES_URL, RULE_FUNCTIONS, TABLES
 
 SHIPPED = Path(schema.__file__).resolve().parents[1] / "migrations"
 ONENUMBER = str(Path(sys.executable).with_name("onenumber"))
@@ -328,3 +328,48 @@ def test_upgrade_dry_run_on_postgresql_renders_its_dialect(postgres_url: str) ->
             conn.execute(text("UPDATE alembic_version SET version_num = :head"),
                          {"head": revision.HEAD_REVISION})
         owner.dispose()
+
+
+def test_upgrading_to_0004_keeps_rows_that_break_its_rules_and_check_reports_them(
+    db_url: str, tmp_path: Path,
+) -> None:
+    """Revision 0004's rules test what a statement writes, never the rows already there:
+    the upgrade does not refuse old data, ``check`` reports it, a legitimate change to
+    such a row (cancelling, which unregisters the bad device) still works, and a new bad
+    row is refused (on PostgreSQL; SQLite has no such rules)."""
+    postgres = db_url.startswith("postgresql")
+    url = db_url if postgres else f"sqlite:///{tmp_path / 'old.sqlite'}"
+    db = open_database(url, data_dir=tmp_path, schema_check=False, create=True)
+    if postgres:  # the shared test database, from nothing to 0003
+        with db.engine.begin() as conn:
+            conn.execute(text(f"DROP TABLE IF EXISTS {', '.join(TABLES)}, onenumber_schema, "
+                              "alembic_version"))
+            conn.execute(text("DROP FUNCTION IF EXISTS " + ", ".join(RULE_FUNCTIONS)))
+    schema.migrate(db, "0003")
+    with db.engine.begin() as conn:  # what a hand edit under 0003 could leave
+        conn.execute(text("INSERT INTO contracts VALUES ('one', 'active', 'one-number', "
+                          "'2024-01-01 00:00:00', '2024-01-01 00:00:00')"))
+        conn.execute(text("INSERT INTO devices (id, account, slot, name, name_key, type, "
+                          "type_key, registered_at) VALUES ('dev00001', 'one', 1, 'a@b', "
+                          "'a@b', '=cmd|x', '=cmd|x', '2024-01-01 00:00:00')"))
+    db.dispose()
+    code, _, err = cli("--db", url, "db", "upgrade")
+    assert code == 0, err
+    code, out, _ = cli("--db", url, "-o", "json", "check")
+    assert code == 1
+    assert {v["kind"] for v in json.loads(out)} >= {"invalid_name", "history_missing"}
+    code, _, err = cli("--db", url, "service", "cancel", "one", "--yes")  # unregisters it
+    assert code == 0, err
+    forged = text("INSERT INTO devices (id, account, slot, name, name_key, type, type_key, "
+                  "registered_at) VALUES ('dev00002', 'one', 1, 'Car', 'car', '=x', '=x', "
+                  "'2024-01-01 00:00:00')")
+    db = Database(parse_url(url))
+    try:
+        if postgres:
+            with pytest.raises(Exception, match="invalid type"), db.engine.begin() as conn:
+                conn.execute(forged)
+        else:
+            with db.engine.begin() as conn:
+                conn.execute(forged)
+    finally:
+        db.dispose()
