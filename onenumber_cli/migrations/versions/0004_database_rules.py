@@ -599,7 +599,7 @@ FORMULA_STARTS = (r"\u002B\u002D\u003D\u0040\u207A\u207C\u208A\u208C"
                   r"\uFB29\uFE62\uFE63\uFE66\uFE6B\uFF0B\uFF0D\uFF1D\uFF20")
 
 _GUARD = f"""
-CREATE FUNCTION onenumber_schema_guard()
+CREATE OR REPLACE FUNCTION onenumber_schema_guard()
 RETURNS TABLE (found_revision varchar, found_compatible varchar)
 LANGUAGE plpgsql AS $body$
 BEGIN
@@ -615,7 +615,7 @@ $body$
 """
 
 _DEVICE_VALUES = f"""
-CREATE FUNCTION onenumber_device_values() RETURNS trigger
+CREATE OR REPLACE FUNCTION onenumber_device_values() RETURNS trigger
 LANGUAGE plpgsql AS $body$
 DECLARE
     total integer := 0;
@@ -673,7 +673,7 @@ $body$
 # One device as the transaction leaves it: its slot within the plan, not on a cancelled
 # contract, its latest history event its state.
 _VERIFY_DEVICE = """
-CREATE FUNCTION onenumber_verify_device(the_account varchar, the_id varchar) RETURNS void
+CREATE OR REPLACE FUNCTION onenumber_verify_device(the_account varchar, the_id varchar) RETURNS void
 LANGUAGE plpgsql AS $body$
 DECLARE
     device record;
@@ -720,7 +720,7 @@ $body$
 """
 
 _DEVICE_STATE = """
-CREATE FUNCTION onenumber_device_state() RETURNS trigger
+CREATE OR REPLACE FUNCTION onenumber_device_state() RETURNS trigger
 LANGUAGE plpgsql AS $body$
 BEGIN
     PERFORM onenumber_verify_device(NEW.account, NEW.id);
@@ -730,7 +730,7 @@ $body$
 """
 
 _HISTORY_STATE = """
-CREATE FUNCTION onenumber_history_state() RETURNS trigger
+CREATE OR REPLACE FUNCTION onenumber_history_state() RETURNS trigger
 LANGUAGE plpgsql AS $body$
 BEGIN
     PERFORM onenumber_verify_device(NEW.account, NEW.device_id);
@@ -740,7 +740,7 @@ $body$
 """
 
 _CONTRACT_STATE = """
-CREATE FUNCTION onenumber_contract_state() RETURNS trigger
+CREATE OR REPLACE FUNCTION onenumber_contract_state() RETURNS trigger
 LANGUAGE plpgsql AS $body$
 DECLARE
     contract record;
@@ -795,8 +795,15 @@ _FUNCTIONS = ("onenumber_schema_guard()", "onenumber_device_values()",
 
 
 def upgrade() -> None:
+    """Re-runnable on a database that already has them (restored from a dump of a later
+    state, or a version row put back by hand): each trigger is dropped first, which also
+    makes the migration wait for the transactions in flight on those tables (ACCESS
+    EXCLUSIVE, bounded by the lock timeout like every other migration's)."""
     if op.get_context().dialect.name != "postgresql":
         return
+    for table, names in TRIGGERS.items():
+        for name in names:
+            op.execute(f"DROP TRIGGER IF EXISTS {name} ON {table}")
     for statement in (_GUARD, _DEVICE_VALUES, _VERIFY_DEVICE, _DEVICE_STATE, _HISTORY_STATE,
                       _CONTRACT_STATE, *_TRIGGERS):
         op.execute(statement)
