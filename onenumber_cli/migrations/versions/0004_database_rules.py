@@ -31,9 +31,11 @@ nothing; ``check`` finds what a hand edit broke):
     statements (``--replace``, cancel, revert) does not matter.
 
 Everything is inline SQL: a migration must do the same whatever the program's code
-becomes.  The character classes are the rules of this revision, generated from the
-domain (``tests/unit/test_migration_rules.py`` checks they still agree; a rule that
-changes needs a new migration).
+becomes.  The messages name the device id, never the refused value (it may hold
+control characters, and messages reach the server's log).  The character classes are
+the rules of this revision, generated from the domain
+(``tests/unit/test_migration_rules.py`` checks they still agree; a rule that changes
+needs a new migration).
 
 Revision ID: 0004
 Revises: 0003
@@ -628,8 +630,7 @@ BEGIN
                                 || '([' || '{NAME_CHARS}' || ' \\u3000]{{0,28}}['
                                 || '{NAME_CHARS}' || '])?$')) THEN
             RAISE EXCEPTION USING ERRCODE = 'check_violation',
-                MESSAGE = 'onenumber: device ' || NEW.id || ': the name breaks rule R3: '
-                          || quote_literal(NEW.name);
+                MESSAGE = 'onenumber: device ' || NEW.id || ': the name breaks rule R3';
         END IF;
     END IF;
     IF TG_OP = 'INSERT' OR NEW.type IS DISTINCT FROM OLD.type THEN
@@ -638,8 +639,7 @@ BEGIN
                 AND NEW.type !~ '^[{BLANKS}]' AND NEW.type !~ '[{BLANKS}]$'
                 AND NEW.type !~ '^[{FORMULA_STARTS}]') THEN
             RAISE EXCEPTION USING ERRCODE = 'check_violation',
-                MESSAGE = 'onenumber: device ' || NEW.id || ': invalid type '
-                          || quote_literal(NEW.type);
+                MESSAGE = 'onenumber: device ' || NEW.id || ': invalid type';
         END IF;
     END IF;
     IF NEW.type_key IS NULL THEN
@@ -661,8 +661,7 @@ BEGIN
         END IF;
         IF mod(total, 10) <> 0 THEN
             RAISE EXCEPTION USING ERRCODE = 'check_violation',
-                MESSAGE = 'onenumber: device ' || NEW.id || ': invalid IMEI '
-                          || quote_literal(NEW.imei);
+                MESSAGE = 'onenumber: device ' || NEW.id || ': invalid IMEI';
         END IF;
     END IF;
     RETURN NEW;
