@@ -31,11 +31,14 @@ from onenumber_cli.storage.engine import Database
 TABLE_GRANTS: dict[str, tuple[str, ...]] = {
     "contracts": ("INSERT", "UPDATE (status, plan, updated_at)"),
     "devices": ("INSERT", "UPDATE (slot, name, name_key, unregistered_at)"),
-    "history": ("INSERT",),
-    # Every column but ``db_role``: it takes its DEFAULT current_user, so a record cannot
-    # say another role wrote it (the owner, who may, keeps the roles ``db copy`` copies).
-    "audit": ("INSERT (seq, at, operator, action, account, device_id, before, after, "
-              "batch_id, reverts)",),
+    # Appending, without choosing ``seq``: the sequence numbers it (an explicit one would
+    # make a later append collide with it).
+    "history": ("INSERT (account, event, at, device_id, name, type, imei)",),
+    # Every column but ``seq`` and ``db_role``: that one takes its DEFAULT current_user, so
+    # a record cannot say another role wrote it (the owner, who may, keeps the roles
+    # ``db copy`` copies).
+    "audit": ("INSERT (at, operator, action, account, device_id, before, after, batch_id, "
+              "reverts)",),
     # ROW EXCLUSIVE mode on it is a change's place against migrations (schema.guard);
     # PostgreSQL grants that mode with INSERT.  Useless for anything else: the table's
     # key and CHECK admit its one row only, which is there.

@@ -151,6 +151,19 @@ def test_the_operator_cannot_write_an_audit_record_in_another_roles_name(
     assert role == make_url(roles["onenumber_operator"]).username
 
 
+def test_the_operator_cannot_choose_the_sequence_number_of_an_appended_record(
+    as_operator: Database,
+) -> None:
+    """An explicit seq far ahead would make a later append by the tool collide with it."""
+    for statement in (
+        "INSERT INTO audit (seq, at, operator, action, account) VALUES "
+        f"(999999, '{AT}', 'alice', 'subscribe', 'acct1')",
+        "INSERT INTO history (seq, account, event, at, device_id, name, type) VALUES "
+        f"(999999, 'acct1', 'register', '{AT}', 'd1', 'Car', 'Car')",
+    ):
+        assert _refused(as_operator, statement).startswith("42501")
+
+
 def _subscribed(conn: Connection, account: str, plan: str) -> None:
     conn.execute(text("INSERT INTO contracts VALUES (:a, 'active', :p, :t, :t)"),
                  {"a": account, "p": plan, "t": AT})
