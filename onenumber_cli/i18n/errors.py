@@ -584,6 +584,13 @@ ERRORS: dict[tuple[str, str | None], tuple[Message, Message]] = {
         N_("Try again when the database is less busy, or allow more time with "
            "ONENUMBER_STATEMENT_TIMEOUT (seconds, default 60)."),
     ),
+    ("conflict", "schema_lock"): (
+        N_("The change waited {attempts} times for its place against schema changes: a db "
+           "upgrade is running, or a session holds a lock on the table onenumber_schema: "
+           "{detail}"),
+        N_("Nothing was changed. Try again when the upgrade has finished; if none is running, "
+           "ask the database owner to end the session named (pg_stat_activity, by its pid)."),
+    ),
     ("conflict", "upgrade_lock"): (
         N_("The migration could not lock the tables within the lock timeout (another session holds "
            "a lock): {detail}"),

@@ -10,7 +10,9 @@ PostgreSQL, or back).
 * Rows are streamed table by table in primary-key order (keyset pagination,
   :data:`CHUNK_ROWS` at a time, each chunk one transaction on the target): memory stays
   flat whatever the size.
-* PostgreSQL target: each table's id sequence is set past the copied ids.
+* PostgreSQL target: each table's id sequence is set past the copied ids; the tables'
+  triggers (the database's own rules) are off while the copy fills them (see
+  :func:`_triggers`).
 * Verified: the row count of every table against the source's snapshot; then ``check``
   runs on the target and its violations are reported.
 
@@ -164,7 +166,22 @@ def _prepare(target: Database, source_url: str) -> bool:
         conn.execute(MARKER.update().values(source=source_url))
         # the version row away, and on a restart the rows the interrupted copy wrote
         removal.clear_unfinished_copy(conn, MARKER, _VERSION, list(reversed(copied_tables())))
+        _triggers(conn, enable=False)
     return restarting
+
+
+def _triggers(conn: Connection, *, enable: bool) -> None:
+    """PostgreSQL: the tables' own triggers (revision 0004's rules) off while the copy
+    fills them, on again in its last step.  The rows arrive table by table, each chunk
+    its own transaction (devices before their history), so rules checked at each commit
+    would refuse a consistent source; ``check`` runs on the whole copy instead.  Only the
+    tables' owner, who runs the copy, may do this (``ALTER TABLE``)."""
+    if conn.dialect.name != "postgresql":
+        return
+    verb = "ENABLE" if enable else "DISABLE"
+    for table in copied_tables():
+        conn.execute(text(f"ALTER TABLE {conn.dialect.identifier_preparer.quote(table.name)} "
+                          f"{verb} TRIGGER USER"))
 
 
 @contextmanager
@@ -309,6 +326,7 @@ def _copy(source: Database, target: Database, progress: Progress | None,
             raise CopyUnverified(url=target.display_url(), detail="; ".join(wrong))
         at = conn.execute(select(MARKER.c.revision)).scalar()
         conn.execute(insert(_VERSION).values(version_num=at))
+        _triggers(conn, enable=True)
         MARKER.drop(conn)  # the last step: from here on the target is a usable database
     violations = [violation.to_dict() for violation in check.run(target)]
     return CopyReport(source.display_url(), target.display_url(), program.HEAD_REVISION,

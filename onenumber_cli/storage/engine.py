@@ -140,6 +140,16 @@ class Reconnect:
             self.waiting(None)
 
 
+class SchemaWait(_Retry):
+    """The change waited the lock timeout for its place against migrations (a ``db
+    upgrade`` running, or a session holding the schema table): retried like a lost race,
+    then reported as ``conflict`` ``schema_lock`` naming the holders in ``detail``."""
+
+    def __init__(self, holders: str) -> None:
+        super().__init__(Conflict("schema_lock", attempts=MAX_ATTEMPTS, detail=holders),
+                         at_begin=True)
+
+
 def _hidden(url: URL) -> URL:
     """``url`` with every secret (the password, and ``?password=`` or ``?sslpassword=``
     given as query parameters, which libpq accepts too) replaced by ``***``."""
@@ -474,17 +484,17 @@ def _sqlite_on_begin(conn: Connection) -> None:
         raise DBAPIError.instance(statement, (), exc, sqlite3.Error) from exc
 
 
-# The advisory lock key of the schema: every change holds it shared for its transaction,
-# ``db upgrade`` exclusively (see storage/schema.py).  "onenum" in ASCII.
+# The advisory lock key of the schema: programs of revision 0003 hold it shared in every
+# change, ``db upgrade`` exclusively (see storage/schema.py).  "onenum" in ASCII.
 SCHEMA_LOCK = 0x6F6E656E756D
 
-# One statement, values bound: how long a change waits for a lock, that its commit is
+# One statement, values bound: how long a change waits for a lock, and that its commit is
 # durable (flushed, and on a synchronous standby where the server has one) whatever the
-# server's default, and its place against migrations (the schema lock, shared; taken
-# after the lock timeout is set: the select list is evaluated in order).
+# server's default.  Its place against migrations is the schema guard's (schema.guard:
+# a lock on ``onenumber_schema`` a reader cannot take), not an advisory lock any role
+# could hold.
 _WRITE_SETTINGS = ("SELECT set_config('lock_timeout', %(lock_timeout)s, true), "
-                   "set_config('synchronous_commit', 'on', true), "
-                   f"pg_advisory_xact_lock_shared({SCHEMA_LOCK})")
+                   "set_config('synchronous_commit', 'on', true)")
 
 
 # Reads: bounded waits, so ``status`` behind a held lock (a migration, a long change)
@@ -742,6 +752,8 @@ class Writes:
                 self.db.reconnect.over()
         assert last is not None
         detail = last.error.params.get("detail", "")
+        if isinstance(last, SchemaWait):  # its error names who holds the schema table
+            raise last.error
         if last.lost:  # the window is spent: say so, with what the last try met
             raise DatabaseUnavailable("lost", url=masked(self.db.url),
                                       detail=_first_line(detail, self.db.url))

@@ -31,8 +31,18 @@ from onenumber_cli.storage.engine import Database
 TABLE_GRANTS: dict[str, tuple[str, ...]] = {
     "contracts": ("INSERT", "UPDATE (status, plan, updated_at)"),
     "devices": ("INSERT", "UPDATE (slot, name, name_key, unregistered_at)"),
-    "history": ("INSERT",),
-    "audit": ("INSERT",),
+    # Appending, without choosing ``seq``: the sequence numbers it (an explicit one would
+    # make a later append collide with it).
+    "history": ("INSERT (account, event, at, device_id, name, type, imei)",),
+    # Every column but ``seq`` and ``db_role``: that one takes its DEFAULT current_user, so
+    # a record cannot say another role wrote it (the owner, who may, keeps the roles
+    # ``db copy`` copies).
+    "audit": ("INSERT (at, operator, action, account, device_id, before, after, batch_id, "
+              "reverts)",),
+    # ROW EXCLUSIVE mode on it is a change's place against migrations (schema.guard);
+    # PostgreSQL grants that mode with INSERT.  Useless for anything else: the table's
+    # key and CHECK admit its one row only, which is there.
+    "onenumber_schema": ("INSERT",),
 }
 # A role name as a DBA writes it in CREATE ROLE (at most NAMEDATALEN - 1 = 63 bytes).
 ROLE_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_$-]{0,62}")

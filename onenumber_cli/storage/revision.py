@@ -12,8 +12,8 @@ with a newer schema when its own HEAD_REVISION is at least that (an additive
 migration: new tables, new nullable columns, new indexes).
 """
 
-HEAD_REVISION = "0003"
-KNOWN_REVISIONS = ("0001", "0002", "0003")  # every revision this program can upgrade from
+HEAD_REVISION = "0004"
+KNOWN_REVISIONS = ("0001", "0002", "0003", "0004")  # every revision this program can upgrade from
 COMPATIBILITY_SINCE = "0003"  # the first revision that records compatible_from
 
 

@@ -10,10 +10,11 @@ revision may still use it (``onenumber_schema.compatible_from``, see ``revision.
 
 Checked twice: once when the command opens the database (a clear error before any
 work), and again inside every change's own transaction (:func:`guard`), after the
-transaction took its place against migrations (PostgreSQL: a shared advisory lock that
-``db upgrade`` takes exclusively for its whole transaction; SQLite: the write lock, which
-an upgrade takes too).  So a change either commits before an upgrade changes anything,
-or sees the upgrade's revision, never commits against a schema the program does not know.
+transaction took its place against migrations (PostgreSQL: ``onenumber_schema`` in ROW
+EXCLUSIVE mode, which ``db upgrade`` takes in EXCLUSIVE mode for its whole transaction,
+and which a reader role cannot take; SQLite: the write lock, which an upgrade takes
+too).  So a change either commits before an upgrade changes anything, or sees the
+upgrade's revision, never commits against a schema the program does not know.
 """
 
 from __future__ import annotations
@@ -21,13 +22,13 @@ from __future__ import annotations
 import io
 from dataclasses import dataclass
 
-from sqlalchemy import Column, MetaData, String, Table, inspect, select
+from sqlalchemy import Column, MetaData, String, Table, func, inspect, select, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DBAPIError
 
 from onenumber_cli.errors import Conflict, DatabaseUnavailable, SchemaMismatch
 from onenumber_cli.storage import revision as program
-from onenumber_cli.storage.engine import SCHEMA_LOCK, UPGRADE, Database, classify
+from onenumber_cli.storage.engine import SCHEMA_LOCK, UPGRADE, Database, SchemaWait, classify
 from onenumber_cli.storage.models import onenumber_schema
 from onenumber_cli.storage.prepared import Runner
 
@@ -40,6 +41,11 @@ alembic_version = Table("alembic_version", MetaData(), Column("version_num", Str
 # :class:`~onenumber_cli.storage.prepared.Runner`: compiled once, ~10 µs on SQLite).
 _SCHEMA_ROW = (select(alembic_version.c.version_num, onenumber_schema.c.compatible_from)
           .select_from(alembic_version.outerjoin(onenumber_schema, onenumber_schema.c.id == 1)))
+# PostgreSQL, revision 0004 on: the same row, after the guard's lock (see :func:`guard`).
+# Every later migration must keep this function (a program of 0004 calls it).
+_GUARD_FN = func.onenumber_schema_guard().table_valued("found_revision", "found_compatible")
+_GUARD_ROW = select(_GUARD_FN.c.found_revision, _GUARD_FN.c.found_compatible)
+LOCK_NOT_AVAILABLE = "55P03"
 
 
 @dataclass(frozen=True)
@@ -141,14 +147,59 @@ def require_current(db: Database) -> None:
 
 
 def guard(db: Database, connection: Connection) -> None:
-    """Inside a change's transaction, once it holds its place against migrations: raise
-    :class:`SchemaMismatch` unless this program may use the schema as it is now."""
-    rows = Runner(connection).select(_SCHEMA_ROW, {})  # the change path's own way to the driver
+    """First in a change's transaction: take its place against migrations, then raise
+    :class:`SchemaMismatch` unless this program may use the schema as it is now.
+
+    PostgreSQL: ``onenumber_schema_guard()`` (revision 0004) takes ``onenumber_schema`` in
+    ROW EXCLUSIVE mode, which needs a write privilege on it (``db grant`` gives the
+    operator INSERT; a reader cannot take it, so it cannot hold changes up), then reads
+    the schema row, in one statement.  Waiting longer than the lock timeout (a ``db
+    upgrade`` runs, or someone holds the table): :class:`SchemaWait` naming the holders.
+    SQLite: the transaction's write lock is the place; the row is read."""
+    runner = Runner(connection)  # the change path's own way to the driver
+    if connection.dialect.name == "postgresql":
+        try:
+            rows = runner.select(_GUARD_ROW, {})
+        except DBAPIError as exc:
+            if getattr(exc.orig, "sqlstate", None) == LOCK_NOT_AVAILABLE:
+                raise SchemaWait(holders(db) or str(exc.orig)) from None
+            raise
+    else:
+        rows = runner.select(_SCHEMA_ROW, {})
     row = rows[0] if rows else None
     found = SchemaState(row[0] if row else None, program.HEAD_REVISION, row[1] if row else None)
     error = mismatch(found, db.display_url())
     if error is not None:
         raise error
+
+
+# Who holds what a change or ``db upgrade`` waits for: a lock on ``onenumber_schema`` in
+# a mode a change conflicts with, or the advisory schema lock (a ``db upgrade``, or any
+# session that took it by hand).  pg_locks and pg_stat_activity's role, pid and
+# application_name are readable by every role.
+_HOLDERS = text(
+    "SELECT DISTINCT coalesce(a.usename, '?'), l.pid, coalesce(a.application_name, ''), "
+    "l.mode FROM pg_locks l LEFT JOIN pg_stat_activity a ON a.pid = l.pid "
+    "WHERE l.granted AND l.pid <> pg_backend_pid() AND ("
+    "(l.locktype = 'relation' AND l.relation = to_regclass('onenumber_schema') "
+    "AND l.mode IN ('ShareLock', 'ShareRowExclusiveLock', 'ExclusiveLock', "
+    "'AccessExclusiveLock')) "
+    "OR (l.locktype = 'advisory' AND l.classid = :high AND l.objid = :low "
+    "AND l.objsubid = 1)) ORDER BY l.pid")
+
+
+def holders(db: Database) -> str:
+    """The sessions holding the schema lock, as "role (pid N, application_name, mode)"
+    (on a connection of its own: the waiting transaction has failed); "" if none is
+    found any more or the server cannot be asked."""
+    try:
+        with db.engine.connect() as conn:
+            found = conn.execute(_HOLDERS, {"high": SCHEMA_LOCK >> 32,
+                                            "low": SCHEMA_LOCK & 0xFFFFFFFF}).all()
+    except DBAPIError:
+        return ""
+    return ", ".join(f"{role} (pid {pid}{', ' + app if app else ''}, {mode})"
+                     for role, pid, app, mode in found)
 
 
 def check_upgradable(current: SchemaState, url: str) -> None:
@@ -170,6 +221,16 @@ def _config(scripts: str = SCRIPTS, **attributes: object) -> object:
     return config
 
 
+# ``db upgrade``'s place: the advisory lock exclusively (programs of revision 0003 hold
+# it shared in their changes) and, from revision 0004 on, ``onenumber_schema`` in
+# EXCLUSIVE mode (every newer change holds it in ROW EXCLUSIVE mode; reads of the table
+# go on).  Both for the whole migration transaction; the lock timeout bounds each wait.
+_UPGRADE_LOCKS = (
+    f"SELECT pg_advisory_xact_lock({SCHEMA_LOCK})",
+    "DO $$ BEGIN IF to_regclass('onenumber_schema') IS NOT NULL THEN "
+    "LOCK TABLE onenumber_schema IN EXCLUSIVE MODE; END IF; END $$")
+
+
 def migrate(db: Database, revision: str = "head", *, scripts: str = SCRIPTS) -> None:
     """Run the shipped Alembic migrations up to ``revision`` in one transaction (the only
     Alembic import besides :func:`upgrade_sql`), no checks.  ``scripts``: where the
@@ -184,10 +245,14 @@ def migrate(db: Database, revision: str = "head", *, scripts: str = SCRIPTS) -> 
     try:
         with db.translate_errors(), migrating.begin() as conn:
             if conn.dialect.name == "postgresql":
-                conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({SCHEMA_LOCK})")
+                for statement in _UPGRADE_LOCKS:
+                    conn.exec_driver_sql(statement)
             command.upgrade(_config(scripts, connection=conn), revision)  # type: ignore[arg-type]
     except Conflict as busy:  # a lock not granted within the lock timeout: nothing changed
-        raise Conflict("upgrade_lock", detail=busy.params.get("detail", "")) from None
+        detail = busy.params.get("detail", "")
+        held = holders(db) if db.backend == "postgresql" else ""
+        raise Conflict("upgrade_lock", detail=f"{detail}; held by {held}" if held else detail
+                       ) from None
 
 
 def upgrade(db: Database, revision: str = "head") -> SchemaState:

@@ -155,16 +155,21 @@ def test_a_bad_batch_cell_fails_its_row_and_the_per_row_batch_goes_on(
 
 def _plant(db: Database) -> None:
     """Hostile values written behind the tool's back (an old version, a hand edit)."""
-    from sqlalchemy import update
+    from sqlalchemy import text, update
 
     from onenumber_cli.storage.models import audit as AUDIT
     from onenumber_cli.storage.models import devices as DEVICES
     from onenumber_cli.storage.models import history as HISTORY
 
     short = "\x1b[2J\n 9 rename demo-multi ok"  # fits a name's 30 characters
+    postgres = db.backend == "postgresql"  # the owner switches revision 0004's rules off
     with db.engine.begin() as conn:
+        if postgres:
+            conn.execute(text("ALTER TABLE devices DISABLE TRIGGER USER"))
         conn.execute(update(DEVICES).where(DEVICES.c.name == "BMW")
                      .values(name="B" + short, type="T\x1b]0;pwned\x07" + short))
+        if postgres:
+            conn.execute(text("ALTER TABLE devices ENABLE TRIGGER USER"))
         conn.execute(update(HISTORY).values(name="H" + short))
         conn.execute(update(AUDIT).values(operator="op" + ESCAPE + FORGED))
 

@@ -309,7 +309,9 @@ def test_the_operators_flows_through_pgbouncer(pgbouncer: Callable[..., Bouncer]
         assert client.execute("SHOW statement_timeout").fetchone() == ("0",)
     with psycopg.connect(make_url(POSTGRES_URL or "").set(drivername="postgresql")
                          .render_as_string(hide_password=False)) as direct:
-        held = direct.execute("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'")
+        held = direct.execute("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' "
+                              "AND database = (SELECT oid FROM pg_database "
+                              "WHERE datname = current_database())")  # not others' tests
         assert held.fetchone() == (0,)
 
 

@@ -2,8 +2,8 @@
 change's transaction.
 
 A newer program's migration is simulated by a copy of the shipped scripts with a fake
-revision 0004 added: additive (a new table and a nullable column, ``compatible_from =
-"0003"``) or not (``compatible_from = "0004"``).  This program (head 0003) keeps working
+revision 0005 added: additive (a new table and a nullable column, ``compatible_from =
+"0004"``) or not (``compatible_from = "0005"``).  This program (head 0004) keeps working
 with the first and refuses the second (exit 6), also when the upgrade lands while
 operators' changes run in other processes: no change commits against it.
 """
@@ -29,7 +29,7 @@ from onenumber_cli.errors import SchemaMismatch
 from onenumber_cli.storage import revision, schema
 from onenumber_cli.storage.connect import open_database
 from onenumber_cli.storage.engine import Database, parse_url
-from tests.conftest import POSTGRES_URL
+from tests.conftest import HEAD_COMPATIBLE_FROM, POSTGRES_URL, RULE_FUNCTIONS, TABLES
 
 SHIPPED = Path(schema.__file__).resolve().parents[1] / "migrations"
 ONENUMBER = str(Path(sys.executable).with_name("onenumber"))
@@ -41,8 +41,8 @@ import time
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0004"
-down_revision = "0003"
+revision = "0005"
+down_revision = "0004"
 branch_labels = None
 depends_on = None
 compatible_from = {compatible_from!r}
@@ -58,7 +58,7 @@ def downgrade() -> None:
     pass
 '''
 
-# Under load: anything written into audit once 0004 is committed is recorded, so a change
+# Under load: anything written into audit once 0005 is committed is recorded, so a change
 # that committed against the new schema cannot go unseen.  The upgrade then stays open a
 # while, with operators' changes arriving.
 _WATCH = '''
@@ -76,11 +76,11 @@ _WATCH = '''
 
 
 def newer_scripts(tmp_path: Path, *, additive: bool, extra: str = "") -> str:
-    """A copy of the shipped migrations plus revision 0004; its script location."""
+    """A copy of the shipped migrations plus revision 0005; its script location."""
     location = tmp_path / "migrations"
     shutil.copytree(SHIPPED, location, ignore=shutil.ignore_patterns("__pycache__"))
-    body = _FAKE.format(compatible_from="0003" if additive else "0004", extra=extra)
-    (location / "versions" / "0004_newer_program.py").write_text(textwrap.dedent(body))
+    body = _FAKE.format(compatible_from="0004" if additive else "0005", extra=extra)
+    (location / "versions" / "0005_newer_program.py").write_text(textwrap.dedent(body))
     return str(location)
 
 
@@ -101,8 +101,8 @@ def _drop_fake(db_url: str) -> None:
         conn.execute(text("ALTER TABLE devices DROP COLUMN IF EXISTS color"))
         conn.execute(text("UPDATE alembic_version SET version_num = :head"),
                      {"head": revision.HEAD_REVISION})
-        conn.execute(text("UPDATE onenumber_schema SET compatible_from = :head"),
-                     {"head": revision.HEAD_REVISION})
+        conn.execute(text("UPDATE onenumber_schema SET compatible_from = :declared"),
+                     {"declared": HEAD_COMPATIBLE_FROM})
     db.dispose()
 
 
@@ -128,7 +128,7 @@ def test_revision_ids_are_ordered_numbers_and_each_migration_declares_compatibil
 
 def test_the_database_records_the_head_migrations_compatibility(db: Database) -> None:
     found = schema.state(db)
-    assert found.current and found.compatible_from == revision.HEAD_REVISION
+    assert found.current and found.compatible_from == HEAD_COMPATIBLE_FROM
 
 
 def test_an_additive_newer_schema_is_used_by_this_program(newer: str, tmp_path: Path) -> None:
@@ -140,9 +140,9 @@ def test_an_additive_newer_schema_is_used_by_this_program(newer: str, tmp_path: 
     code, out, err = cli("--db", newer, "db", "current", "-o", "json")
     assert code == 0, err
     report = json.loads(out)
-    assert report["revision"] == "0004" and report["head"] == revision.HEAD_REVISION
+    assert report["revision"] == "0005" and report["head"] == revision.HEAD_REVISION
     assert report["compatible"] and not report["current"]
-    assert report["compatible_from"] == "0003"
+    assert report["compatible_from"] == "0004"
     assert "compatible" in cli("--db", newer, "db", "current")[1]
     # operators' daily work: changes, reads, the audit log, check
     for command in (["devices", "register", "acct1", "--type", "Watch", "--name", "W1"],
@@ -328,3 +328,48 @@ def test_upgrade_dry_run_on_postgresql_renders_its_dialect(postgres_url: str) ->
             conn.execute(text("UPDATE alembic_version SET version_num = :head"),
                          {"head": revision.HEAD_REVISION})
         owner.dispose()
+
+
+def test_upgrading_to_0004_keeps_rows_that_break_its_rules_and_check_reports_them(
+    db_url: str, tmp_path: Path,
+) -> None:
+    """Revision 0004's rules test what a statement writes, never the rows already there:
+    the upgrade does not refuse old data, ``check`` reports it, a legitimate change to
+    such a row (cancelling, which unregisters the bad device) still works, and a new bad
+    row is refused (on PostgreSQL; SQLite has no such rules)."""
+    postgres = db_url.startswith("postgresql")
+    url = db_url if postgres else f"sqlite:///{tmp_path / 'old.sqlite'}"
+    db = open_database(url, data_dir=tmp_path, schema_check=False, create=True)
+    if postgres:  # the shared test database, from nothing to 0003
+        with db.engine.begin() as conn:
+            conn.execute(text(f"DROP TABLE IF EXISTS {', '.join(TABLES)}, onenumber_schema, "
+                              "alembic_version"))
+            conn.execute(text("DROP FUNCTION IF EXISTS " + ", ".join(RULE_FUNCTIONS)))
+    schema.migrate(db, "0003")
+    with db.engine.begin() as conn:  # what a hand edit under 0003 could leave
+        conn.execute(text("INSERT INTO contracts VALUES ('one', 'active', 'one-number', "
+                          "'2024-01-01 00:00:00', '2024-01-01 00:00:00')"))
+        conn.execute(text("INSERT INTO devices (id, account, slot, name, name_key, type, "
+                          "type_key, registered_at) VALUES ('dev00001', 'one', 1, 'a@b', "
+                          "'a@b', '=cmd|x', '=cmd|x', '2024-01-01 00:00:00')"))
+    db.dispose()
+    code, _, err = cli("--db", url, "db", "upgrade")
+    assert code == 0, err
+    code, out, _ = cli("--db", url, "-o", "json", "check")
+    assert code == 1
+    assert {v["kind"] for v in json.loads(out)} >= {"invalid_name", "history_missing"}
+    code, _, err = cli("--db", url, "service", "cancel", "one", "--yes")  # unregisters it
+    assert code == 0, err
+    forged = text("INSERT INTO devices (id, account, slot, name, name_key, type, type_key, "
+                  "registered_at) VALUES ('dev00002', 'one', 1, 'Car', 'car', '=x', '=x', "
+                  "'2024-01-01 00:00:00')")
+    db = Database(parse_url(url))
+    try:
+        if postgres:
+            with pytest.raises(Exception, match="invalid type"), db.engine.begin() as conn:
+                conn.execute(forged)
+        else:
+            with db.engine.begin() as conn:
+                conn.execute(forged)
+    finally:
+        db.dispose()

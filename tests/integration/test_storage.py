@@ -169,8 +169,9 @@ def test_behind_ahead_and_empty_schemas_are_refused(db: Database, tmp_path: Path
 
 def test_behind_is_reported_with_the_upgrade_hint(monkeypatch: pytest.MonkeyPatch,
                                                   db: Database) -> None:
-    monkeypatch.setattr(revision, "HEAD_REVISION", "0004")
-    monkeypatch.setattr(revision, "KNOWN_REVISIONS", ("0001", "0002", "0003", "0004"))
+    newer = f"{len(revision.KNOWN_REVISIONS) + 1:04d}"  # a program one revision ahead
+    monkeypatch.setattr(revision, "HEAD_REVISION", newer)
+    monkeypatch.setattr(revision, "KNOWN_REVISIONS", (*revision.KNOWN_REVISIONS, newer))
     with pytest.raises(SchemaMismatch) as caught:
         schema.require_current(db)
     assert caught.value.reason == "behind"
