@@ -112,7 +112,10 @@ def test_a_session_ended_during_the_schema_check_is_a_typed_error(postgres_url: 
 @needs_postgres
 def test_a_change_waiting_for_a_running_upgrade_names_the_upgrade(
         postgres_url: str, holder: Connection, monkeypatch: pytest.MonkeyPatch) -> None:
-    holder.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": SCHEMA_LOCK})  # as migrate
+    # as migrate holds them (revision 0004: the table for this program, the advisory lock
+    # for programs of 0003)
+    holder.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": SCHEMA_LOCK})
+    holder.execute(text("LOCK TABLE onenumber_schema IN EXCLUSIVE MODE"))
     monkeypatch.setenv("ONENUMBER_LOCK_TIMEOUT", "0.2")
     code, error = cli("--db", postgres_url, "service", "subscribe", "waits-for-upgrade")
     assert code == 5 and error["code"] == "conflict", error
