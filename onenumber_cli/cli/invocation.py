@@ -147,10 +147,13 @@ class Invocation:
             from onenumber_cli.cli.console import Declined, confirm
             from onenumber_cli.errors import ConfirmationRequired
 
-            if settings.no_input or not terminal.interactive():
+            if settings.no_input:
+                raise ConfirmationRequired("no_input", command=self.command_name())
+            if not terminal.interactive():
                 raise ConfirmationRequired(command=self.command_name())
-            if not confirm(t("Profile {profile} asks to confirm every change. "
-                             "Proceed?", profile=settings.profile)):
+            if not confirm(t("Profile {profile} asks to confirm every change: {change}, "
+                             "on {url}. Proceed?", profile=settings.profile,
+                             change=self.command_line(), url=self.target_url())):
                 raise Declined()
             self.confirmed = True
 
@@ -178,6 +181,22 @@ class Invocation:
         if self.settings.profile is None:
             return t("database {url}", url=url)
         return t("profile {profile}, database {url}", profile=self.settings.profile, url=url)
+
+    def command_line(self) -> str:
+        """The command and its arguments as given (``devices rename demo-multi BMW 愛車``):
+        what a confirmation names."""
+        import shlex
+
+        if self.ctx is None:
+            return self.command_name()
+        values = []
+        for param in self.ctx.command.params:
+            if param.param_type_name != "argument":
+                continue
+            value = self.ctx.params.get(param.name or "")
+            values += ([str(v) for v in value] if isinstance(value, (list, tuple))
+                       else [] if value is None else [str(value)])
+        return " ".join([self.command_name(), *(shlex.quote(v) for v in values)])
 
     def command_name(self) -> str:
         path = self.ctx.command_path if self.ctx is not None else "onenumber"

@@ -374,6 +374,10 @@ ERRORS: dict[tuple[str, str | None], tuple[Message, Message]] = {
         N_("{command} needs confirmation, and there is no terminal to ask on."),
         N_("Pass --yes to confirm."),
     ),
+    ("confirmation_required", "no_input"): (
+        N_("{command} needs confirmation, and --no-input forbids asking for it."),
+        N_("Pass --yes to confirm (or leave --no-input out to be asked)."),
+    ),
     ("conflict", "busy"): (
         N_("The database is busy with another change: {detail}"),
         N_("Try again in a moment."),

@@ -22,6 +22,7 @@ from onenumber_cli.services.records import ChangeResult
 from onenumber_cli.storage.engine import Database, parse_url
 from onenumber_cli.storage.models import devices as DEVICES
 from tests.cli.conftest import Invoke
+from tests.conftest import plant
 from tests.e2e.test_exit_code_honesty import dump
 
 
@@ -94,10 +95,9 @@ def test_an_error_after_a_commit_is_never_exit_2_and_names_the_change(
 def test_check_separates_kind_and_message_with_a_real_tab(demo_cli: Invoke, db_url: str) -> None:
     db = Database(parse_url(db_url))
     try:
-        with db.engine.begin() as conn:
-            conn.execute(insert(DEVICES).values(
-                id="extra001", account="demo-single", slot=3, name="Extra\tTab",
-                name_key="extra", type="X", registered_at=datetime(2022, 1, 1, tzinfo=UTC)))
+        plant(db, insert(DEVICES).values(
+            id="extra001", account="demo-single", slot=3, name="Extra\tTab",
+            name_key="extra", type="X", registered_at=datetime(2022, 1, 1, tzinfo=UTC)))
     finally:
         db.dispose()
     result = demo_cli("check")

@@ -127,6 +127,50 @@ def test_a_confirming_profile_refuses_changes_without_a_terminal_but_yes_works(
         assert demo_cli("--profile", "prod", *args, "--yes").exit_code == 0, args
 
 
+def test_a_confirming_profile_asks_once_naming_the_change_and_the_database(
+        demo_cli: Invoke, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue 24, item 4: one confirmation, naming the profile, the (masked) database and
+    the change; a command with its own confirmation (unregister) asks only that one."""
+    import os
+
+    from onenumber_cli.cli import console
+
+    _config(os.environ["XDG_CONFIG_HOME"], "[profiles.prod]\nconfirm = true\n")
+    monkeypatch.setattr(console.terminal, "interactive", lambda: True)
+    rename = demo_cli("--profile", "prod", "devices", "rename", "demo-multi", "BMW", "愛車",
+                      input="y\n")
+    assert rename.exit_code == 0, rename.output
+    assert rename.output.count("[y/N]") == 1
+    prompt = next(line for line in rename.output.splitlines() if "[y/N]" in line)
+    assert "Profile prod" in prompt and "devices rename demo-multi BMW '愛車'" in prompt
+    assert os.environ["ONENUMBER_DATABASE_URL"].split("@")[-1].split("/")[-1] in prompt
+    unregister = demo_cli("--profile", "prod", "devices", "unregister", "demo-multi", "愛車",
+                          input="y\n")
+    assert unregister.exit_code == 0, unregister.output
+    assert unregister.output.count("[y/N]") == 1  # the seed's confirmation only
+    assert "Unregister One Number registration?" in unregister.output
+
+
+@pytest.mark.parametrize("lang", ["en", "ja"])
+def test_no_input_on_a_terminal_says_it_forbids_asking(
+        demo_cli: Invoke, monkeypatch: pytest.MonkeyPatch, lang: str) -> None:
+    """Issue 24, item 5: not 'there is no terminal', when there is one."""
+    import os
+
+    from onenumber_cli.cli import console
+
+    monkeypatch.setattr(console.terminal, "interactive", lambda: True)
+    refused = demo_cli("devices", "unregister", "demo-multi", "BMW", "--no-input",
+                       "--lang", lang)
+    expected = {"en": "--no-input forbids asking", "ja": "--no-input が指定されているため"}
+    assert refused.exit_code == 2 and expected[lang] in refused.output
+    assert "terminal" not in refused.output and "端末" not in refused.output
+    _config(os.environ["XDG_CONFIG_HOME"], "[profiles.prod]\nconfirm = true\n")
+    profile = demo_cli("--profile", "prod", "--no-input", "option", "subscribe", "demo-single",
+                       "--lang", lang)
+    assert profile.exit_code == 2 and expected[lang] in profile.output
+
+
 def test_no_input_never_prompts(demo_cli: Invoke, monkeypatch: pytest.MonkeyPatch) -> None:
     from onenumber_cli.cli import console
 

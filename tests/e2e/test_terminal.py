@@ -175,6 +175,8 @@ def test_a_confirming_profile_asks_before_every_change(term60: Terminal,
                 "option subscribe demo-single")
     screen = term60.wait_for("Proceed?")
     assert "Target: profile prod, database" in screen and "sqlite:///" in screen
+    flat = screen.replace("\n", "")  # the prompt wraps at 60 columns
+    assert "option subscribe demo-single" in flat and flat.count("[y/N]") == 1
     term60.keys("n", "Enter")
     assert "EXIT=1" in finished(term60)
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 import pytest
 from sqlalchemy import delete, insert, text, update
@@ -18,6 +17,7 @@ from onenumber_cli.storage.models import audit as AUDIT
 from onenumber_cli.storage.models import contracts as CONTRACTS
 from onenumber_cli.storage.models import devices as DEVICES
 from onenumber_cli.storage.models import history as HISTORY
+from tests.conftest import plant
 
 
 @pytest.fixture
@@ -26,21 +26,6 @@ def seeded(db: Database, actor: Actor) -> Iterator[Database]:
     yield db
 
 
-RULED = ("contracts", "devices", "history")  # the tables with revision 0004's triggers
-
-
-def plant(db: Database, *statements: Any) -> None:
-    """Corruption as the owner can plant it on PostgreSQL: with the tables' rules (their
-    triggers, revision 0004) switched off for the transaction, as a hand edit or a
-    restore by the owner may; on SQLite, nothing stops a write."""
-    postgres = db.backend == "postgresql"
-    with db.engine.begin() as conn:
-        for table in RULED if postgres else ():
-            conn.execute(text(f"ALTER TABLE {table} DISABLE TRIGGER USER"))
-        for statement in statements:
-            conn.execute(statement)
-        for table in RULED if postgres else ():
-            conn.execute(text(f"ALTER TABLE {table} ENABLE TRIGGER USER"))
 
 
 def device(db: Database, account: str, name: str) -> str:

@@ -17,7 +17,7 @@ from onenumber_cli.errors import ConfirmationRequired
 from onenumber_cli.i18n import t
 
 if TYPE_CHECKING:
-    from onenumber_cli.services import Change, ChangeResult, Device
+    from onenumber_cli.services import Actor, Change, ChangeResult, Device
 
 Account = Annotated[str, typer.Argument(
     metavar="ACCOUNT", help="The customer's d-account ID.")]
@@ -49,19 +49,28 @@ def make_change(run: Invocation, change: Change, *, dry_run: bool) -> None:
     report(run, result)
 
 
-def confirmed_change(run: Invocation, change: Change, *, yes: bool, dry_run: bool,
-                     command: str, preview: Callable[[ChangeResult], None]) -> None:
+def confirmed_change(run: Invocation, bind: Callable[[Actor], Change], *, yes: bool,
+                     dry_run: bool, command: str,
+                     preview: Callable[[ChangeResult], None]) -> None:
     """A change that cannot be undone: plan it, ask, apply it, report it.
 
-    The change is first planned as a dry run, so a rule refusal is reported as such
-    (not as a missing ``--yes``) and a no-op asks nothing.  Then, on a terminal, show
-    ``preview`` and ask; without one, refuse (exit 2) naming ``--yes``.
+    ``bind`` makes the change for its actor.  This command's own prompt is the one
+    confirmation (a profile's ``confirm = true`` does not ask a second time): it is
+    claimed before the actor is asked for.  The change is first planned as a dry run, so
+    a rule refusal is reported as such (not as a missing ``--yes``) and a no-op asks
+    nothing.  Then, on a terminal, the target (profile, database) is named, ``preview``
+    shown and the operator asked; without a terminal, or with ``--no-input``, it is
+    refused (exit 2) naming ``--yes``.
     """
     if not (yes or dry_run):
         run.confirmed = True  # this prompt is the confirmation a profile may ask for
+    change = bind(run.actor())
+    if not (yes or dry_run):
         planned = services.perform(run.database(), change, dry_run=True)
         if planned.changed:
-            if run.settings.no_input or not terminal.interactive():
+            if run.settings.no_input:
+                raise ConfirmationRequired("no_input", command=command)
+            if not terminal.interactive():
                 raise ConfirmationRequired(command=command)
             preview(planned)
             if not confirm(t("Proceed?")):

@@ -46,7 +46,8 @@ def option_cancel(ctx: typer.Context, account: Account, yes: Yes = False,
     """
     run = current(ctx)
     confirmed_change(
-        run, services.OPTION_CANCEL.bind(run.actor(), account), yes=yes, dry_run=dry_run,
+        run, lambda actor: services.OPTION_CANCEL.bind(actor, account), yes=yes,
+        dry_run=dry_run,
         command="option cancel",
         preview=lambda _: run.out.message(t("Cancel the Multi-device option of {account}? The plan "
                                             "returns to One Number Service (1 "
@@ -86,5 +87,5 @@ def service_cancel(ctx: typer.Context, account: Account, yes: Yes = False,
         run.out.message(t("Cancel One Number Service for {account}? This unregisters: "
                           "{devices}.", account=account, devices=names))
 
-    confirmed_change(run, services.SERVICE_CANCEL.bind(run.actor(), account), yes=yes,
-                     dry_run=dry_run, command="service cancel", preview=preview)
+    confirmed_change(run, lambda actor: services.SERVICE_CANCEL.bind(actor, account),
+                     yes=yes, dry_run=dry_run, command="service cancel", preview=preview)

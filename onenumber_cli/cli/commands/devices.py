@@ -193,5 +193,5 @@ def unregister(ctx: typer.Context, account: Account, device: OptionalDeviceRef =
         assert planned.device is not None
         confirmation(run.out, planned.device)
 
-    confirmed_change(run, services.UNREGISTER.bind(run.actor(), account, device), yes=yes,
-                     dry_run=dry_run, command="devices unregister", preview=preview)
+    confirmed_change(run, lambda actor: services.UNREGISTER.bind(actor, account, device),
+                     yes=yes, dry_run=dry_run, command="devices unregister", preview=preview)
