@@ -399,6 +399,18 @@ def _has_surrogate(value: Any) -> bool:
     return False
 
 
+def check_header(layout: Layout, columns: list[str]) -> None:
+    """A batch file's header row (CSV or a workbook's first row): no column twice, every
+    column known, every required one there; else :class:`InvalidBatch` at line 1."""
+    repeated = sorted({c for c in columns if c and columns.count(c) > 1})
+    if repeated:
+        raise InvalidBatch("duplicate_column", line=1, columns=", ".join(repeated))
+    layout.check_columns(columns, 1)
+    missing = [c for c in layout.required if c not in columns]
+    if missing:
+        raise InvalidBatch("header", line=1, known=", ".join(layout.known))
+
+
 def _csv_rows(stream: IO[bytes], layout: Layout) -> Iterator[Row]:
     lines = _lines(stream)
     position = {"line": 0}
@@ -414,13 +426,7 @@ def _csv_rows(stream: IO[bytes], layout: Layout) -> Iterator[Row]:
         if header is None or not any(cell.strip() for cell in header):
             raise InvalidBatch("header", line=1, known=", ".join(layout.known))
         columns = [cell.strip() for cell in header]
-        repeated = sorted({c for c in columns if columns.count(c) > 1})
-        if repeated:
-            raise InvalidBatch("duplicate_column", line=1, columns=", ".join(repeated))
-        layout.check_columns(columns, 1)
-        missing = [c for c in layout.required if c not in columns]
-        if missing:
-            raise InvalidBatch("header", line=1, known=", ".join(layout.known))
+        check_header(layout, columns)
         marked = [i for i, column in enumerate(columns) if column in NEVER_QUOTED]
         number = 0
         for cells in reader:

@@ -136,13 +136,9 @@ def rows(stream: IO[bytes], layout: Layout) -> Iterator[Row]:
             columns.pop()  # a formatted but empty cell after the header
         if not any(columns):
             raise InvalidBatch("header", line=1, known=", ".join(layout.known))
-        repeated = sorted({c for c in columns if c and columns.count(c) > 1})
-        if repeated:
-            raise InvalidBatch("duplicate_column", line=1, columns=", ".join(repeated))
-        layout.check_columns(columns, 1)
-        missing = [c for c in layout.required if c not in columns]
-        if missing:
-            raise InvalidBatch("header", line=1, known=", ".join(layout.known))
+        from onenumber_cli.batch import check_header  # batch imports this module
+
+        check_header(layout, columns)
         width = len(columns)
         number = 0
         for line, found in enumerate(cells, start=2):

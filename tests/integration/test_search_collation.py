@@ -6,12 +6,11 @@ range would be wrong (``-`` and ``.`` are not ordered by code point)."""
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 
 import pytest
 from sqlalchemy import create_engine, text
-from sqlalchemy.exc import DBAPIError, ProgrammingError
+from sqlalchemy.exc import DBAPIError
 
 from onenumber_cli import search, services
 from onenumber_cli.search import SearchFilter, code_point_order
@@ -19,7 +18,7 @@ from onenumber_cli.services import Actor
 from onenumber_cli.storage import schema
 from onenumber_cli.storage.engine import Database, parse_url
 from onenumber_cli.storage.queries import prefix_successor
-from tests.conftest import POSTGRES_URL
+from tests.conftest import POSTGRES_URL, drop_postgres_database
 
 ACCOUNTS = ("p", "p-1", "p.2", "p+3", "pa", "pB", "P", "q", "o", "p-", "p_x", "p@y")
 
@@ -36,18 +35,6 @@ def test_the_successor_of_a_prefix_follows_every_string_that_starts_with_it() ->
             assert prefix <= account < prefix_successor(prefix)
 
 
-def _drop(admin: object, name: str) -> None:
-    for attempt in range(20):  # an autovacuum worker may hold a fresh database a moment
-        try:
-            with admin.connect() as conn:  # type: ignore[attr-defined]
-                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-            return
-        except ProgrammingError as exc:
-            if getattr(exc.orig, "sqlstate", None) != "42501" or attempt == 19:
-                raise
-            time.sleep(0.5)
-
-
 def _database(suffix: str, options: str) -> Iterator[Database]:
     """A new database (``CREATE DATABASE ... options``) at the current schema with one
     registered device on each of :data:`ACCOUNTS`; dropped afterwards."""
@@ -56,7 +43,7 @@ def _database(suffix: str, options: str) -> Iterator[Database]:
     base = parse_url(POSTGRES_URL)
     name = f"{base.database}_{suffix}"
     admin = create_engine(base.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    _drop(admin, name)
+    drop_postgres_database(admin, name)
     try:
         with admin.connect() as conn:
             conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE template0 {options}'))
@@ -73,7 +60,7 @@ def _database(suffix: str, options: str) -> Iterator[Database]:
         yield db
     finally:
         db.dispose()
-        _drop(admin, name)
+        drop_postgres_database(admin, name)
         admin.dispose()
 
 
