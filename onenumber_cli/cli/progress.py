@@ -42,6 +42,8 @@ class Progress:
         self.drawn = False  # the bar is on the screen's current line
         self.line_open = False  # stdout's last write did not end its line
         self._stdout: IO[str] | None = None
+        self.done = False  # finished: output spooled until the end (a spreadsheet
+        # encoding) may still come through the wrapper, with no bar to draw again
 
     def track(self, items: Iterator[T]) -> Iterator[T]:
         """Draw the bar and route stdout above it now; then ``items``, the bar advanced
@@ -66,8 +68,10 @@ class Progress:
         if self._stdout is not None:
             self.out.stdout = self._stdout
             self._stdout = None
+        self.done = True  # a write through a stale wrapper draws it no more
         if self.drawn:
             self.bar.render_finish()  # the cursor shown, the bar's line ended
+            self.drawn = False
         else:
             self.out.stderr.write(SHOW_CURSOR)
             self.out.stderr.flush()
@@ -77,7 +81,7 @@ class Progress:
         self.draw()
 
     def draw(self) -> None:
-        if self.line_open:
+        if self.line_open or self.done:
             return
         self.bar._last_line = None  # Click draws only a changed line: it may be cleared
         self.bar.render_progress()
