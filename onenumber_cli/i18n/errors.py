@@ -734,11 +734,6 @@ ERRORS: dict[tuple[str, str | None], tuple[Message, Message]] = {
            "(ALTER ROLE ... SET statement_timeout = 0), or try again when the database is less "
            "busy."),
     ),
-    ("conflict", "upgrade_running"): (
-        N_("A database migration (onenumber db upgrade) is running; the change waited for it "
-           "{attempts} times: {detail}"),
-        N_("Nothing was changed. Try again when the upgrade has finished."),
-    ),
     ("commit_unknown", "timeout"): (
         N_("The database {url} did not confirm the commit within {seconds} seconds (it may be "
            "waiting for a synchronous standby that does not answer): the change may or may not "

@@ -84,12 +84,10 @@ class _Retry(Exception):
     connection lost before its commit); ``error`` is what to report when the attempts
     run out."""
 
-    def __init__(self, error: OneNumberError, *, lost: bool = False,
-                 at_begin: bool = False) -> None:
+    def __init__(self, error: OneNumberError, *, lost: bool = False) -> None:
         super().__init__(str(error))
         self.error = error
         self.lost = lost  # run again on a new connection, after a pause
-        self.at_begin = at_begin  # waiting for the transaction's place (BEGIN, schema lock)
 
 
 def _secret_keys(url: URL) -> list[str]:
@@ -146,8 +144,7 @@ class SchemaWait(_Retry):
     then reported as ``conflict`` ``schema_lock`` naming the holders in ``detail``."""
 
     def __init__(self, holders: str) -> None:
-        super().__init__(Conflict("schema_lock", attempts=MAX_ATTEMPTS, detail=holders),
-                         at_begin=True)
+        super().__init__(Conflict("schema_lock", attempts=MAX_ATTEMPTS, detail=holders))
 
 
 def _hidden(url: URL) -> URL:
@@ -757,27 +754,23 @@ class Writes:
         if last.lost:  # the window is spent: say so, with what the last try met
             raise DatabaseUnavailable("lost", url=masked(self.db.url),
                                       detail=_first_line(detail, self.db.url))
-        if last.at_begin and self.db.backend == "postgresql":
-            # the place against migrations not granted: db upgrade holds it (see schema.py)
-            raise Conflict("upgrade_running", attempts=MAX_ATTEMPTS, detail=detail)
         raise Conflict("retries", attempts=MAX_ATTEMPTS, detail=detail)
 
     def _attempt(self, work: Callable[[Connection], T], dry_run: bool, *,
                  reconnecting: bool) -> T:
         connection = self.connection
-        phase = "begin"
+        committing = False
         self._commit_bounded = False
         try:
             connection.begin()  # BEGIN IMMEDIATE / lock_timeout, before any statement
             if self.db.schema_guard is not None:
                 self.db.schema_guard(connection)
-            phase = "work"
             result = work(connection)
             if dry_run:
                 connection.rollback()
             else:
                 self._check_file()
-                phase = "commit"
+                committing = True
                 self._commit()
             return result
         except BaseException as exc:  # a refusal, a lost race, Ctrl-C: nothing of it stays
@@ -785,7 +778,7 @@ class Writes:
             if isinstance(exc, DatabaseUnavailable) and exc.reason == "file_replaced":
                 self._salvage()
             url = masked(self.db.url)
-            if phase == "commit" and self.db.backend == "postgresql":
+            if committing and self.db.backend == "postgresql":
                 if self._commit_bounded:  # cancelled by the bound: whatever it answered
                     raise CommitUnknown("timeout", url=url,
                                         seconds=self.db.commit_timeout) from None
@@ -794,11 +787,11 @@ class Writes:
             if not isinstance(exc, DBAPIError):
                 raise
             verdict, error = _triage(exc, self.db.url)
-            if phase == "commit" and verdict == LOST:
+            if committing and verdict == LOST:
                 raise DatabaseUnavailable("lost_at_commit", url=url,
                                           detail=error.params.get("detail", "")) from None
             if verdict in (RETRY, LOST):
-                raise _Retry(error, lost=verdict == LOST, at_begin=phase == "begin") from None
+                raise _Retry(error, lost=verdict == LOST) from None
             if reconnecting and verdict == "unreachable":  # the server is still coming back
                 raise _Retry(error, lost=True) from None
             if verdict == "statement_timeout":  # the role's or database's, on a change

@@ -45,7 +45,6 @@ _SCHEMA_ROW = (select(alembic_version.c.version_num, onenumber_schema.c.compatib
 # Every later migration must keep this function (a program of 0004 calls it).
 _GUARD_FN = func.onenumber_schema_guard().table_valued("found_revision", "found_compatible")
 _GUARD_ROW = select(_GUARD_FN.c.found_revision, _GUARD_FN.c.found_compatible)
-LOCK_NOT_AVAILABLE = "55P03"
 
 
 @dataclass(frozen=True)
@@ -161,7 +160,7 @@ def guard(db: Database, connection: Connection) -> None:
         try:
             rows = runner.select(_GUARD_ROW, {})
         except DBAPIError as exc:
-            if getattr(exc.orig, "sqlstate", None) == LOCK_NOT_AVAILABLE:
+            if isinstance(classify(exc, db.url), Conflict):  # a lock wait, a deadlock
                 raise SchemaWait(holders(db) or str(exc.orig)) from None
             raise
     else:
