@@ -435,13 +435,18 @@ class Output:
 
         return error_dict(error, display=lambda value: self.display(value, "datetime"))
 
-    def error(self, error: OneNumberError, *, committed: str | None = None) -> None:
+    def error(self, error: OneNumberError, *, committed: str | None = None,
+              account: str | None = None) -> None:
         """The error on stderr; ``committed``: what the command had committed before it
-        (JSON: the error object's ``committed``, so stderr stays one object a line)."""
+        (JSON: the error object's ``committed``, so stderr stays one object a line);
+        ``account``: the one of several it is about (JSON: ``account``; the message names
+        it anyway)."""
         if self.settings.machine and self.settings.output in ("json", "jsonl"):
             report = self.error_dict(error)
             if committed:
                 report["committed"] = committed
+            if account is not None:
+                report["account"] = account
             self.stderr.write(self.to_json({"error": report}) + "\n")
             return
         report = self.error_dict(error)

@@ -78,11 +78,7 @@ class Answers:
         out = self.run.out
         self.first_error = self.first_error or error
         out.stdout.flush()  # the error shows after the answers before it
-        if out.settings.machine and out.settings.output in ("json", "jsonl"):
-            out.stderr.write(out.to_json({"error": {**out.error_dict(error),
-                                                    "account": account}}) + "\n")
-        else:
-            out.error(error)
+        out.error(error, account=account)
         out.stderr.flush()
 
     def finish(self) -> None:
