@@ -12,21 +12,19 @@ the command says that its comments were not kept.  A TOML round-trip library
 (``tomlkit``) would keep comments there too; it was not added for that rare case: this
 schema needs no more than line edits, checked by the standard library's parser.
 
-Writing: a temporary file in the same folder, created 0600 (the file may hold a database
-URL with a password), flushed to disk, then renamed over the file (a symbolic link is
-followed: the file it points to is replaced), and the folder synced: a crash leaves the
-old file or the new one, never half of one.
+Writing: :func:`onenumber_cli.cli.files.replace_file`, mode 0600 (the file may hold a
+database URL with a password): a crash leaves the old file or the new one, never half.
 """
 
 from __future__ import annotations
 
-import os
 import re
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from onenumber_cli.cli.files import replace_file
 from onenumber_cli.errors import InvalidArgument
 
 Table = tuple[str, ...]  # () for the top level, ("profiles", NAME) for a profile
@@ -169,29 +167,10 @@ def render(data: dict[str, Any]) -> str:
 
 
 def write(path: Path, text: str) -> None:
-    """``text`` as the file at ``path`` (through a symbolic link), atomically, 0600."""
-    target = Path(os.path.realpath(path))
+    """``text`` as the file at ``path`` (through a symbolic link), atomically, 0600 (it
+    may hold a database URL with a password), its folders 0700."""
     try:
-        target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        import tempfile
-
-        handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.",
-                                             suffix=".tmp")  # created 0600
-        try:
-            with os.fdopen(handle, "w", encoding="utf-8") as stream:
-                stream.write(text)
-                stream.flush()
-                os.fsync(stream.fileno())
-            os.chmod(temporary, 0o600)
-            os.replace(temporary, target)
-        except BaseException:
-            Path(temporary).unlink(missing_ok=True)
-            raise
-        folder = os.open(target.parent, os.O_RDONLY)
-        try:
-            os.fsync(folder)
-        finally:
-            os.close(folder)
+        replace_file(path, text, mode=0o600, private=True)
     except OSError as error:
         raise InvalidArgument("config_write", path=str(path),
                               detail=error.strerror or str(error)) from None

@@ -227,6 +227,11 @@ ERRORS: dict[tuple[str, str | None], tuple[Message, Message]] = {
         N_("The configuration file {path} cannot be written: {detail}."),
         N_("Check the folder's permissions and free space; the file was not changed."),
     ),
+    ("invalid_argument", "completion_write"): (
+        N_("The completion script {path} cannot be written: {detail}."),
+        N_("Check the folder's permissions and free space; nothing was written (the README's "
+           "Shell completion section shows how to install the script by hand)."),
+    ),
     ("invalid_argument", "query"): (
         N_("The --query expression '{value}' is not valid at character {position}: {detail}."),
         N_("--query takes a JMESPath expression, as aws --query does (e.g. devices[].name); "

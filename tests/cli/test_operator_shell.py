@@ -147,6 +147,17 @@ def test_completion_install_without_a_known_shell_is_a_usage_error_writing_nothi
     assert list(home.rglob("*")) == []
 
 
+@pytest.mark.parametrize(("lang", "said"), [
+    ("en", "The completion script"), ("ja", "補完スクリプト")])
+def test_completion_install_where_nothing_can_be_written_says_so_not_internal_error(
+        cli: Invoke, home: Path, lang: str, said: str) -> None:
+    (home / ".local").write_text("a file where the folder should be\n")
+    result = cli("completion", "install", "bash", "--lang", lang)
+    assert result.exit_code == 2 and said in result.stderr, result.output
+    assert "internal error" not in result.output and "内部エラー" not in result.output
+    assert (home / ".local").read_text() == "a file where the folder should be\n"
+
+
 def test_install_completion_option_does_the_same(cli: Invoke, home: Path,
                                                  monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("SHELL", "/usr/bin/fish")

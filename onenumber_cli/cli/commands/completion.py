@@ -34,8 +34,10 @@ import typer
 from typer import _click
 from typer._click.exceptions import UsageError
 
+from onenumber_cli.cli.files import replace_file
 from onenumber_cli.cli.helptext import LocalizedCommand, LocalizedGroup
 from onenumber_cli.cli.invocation import current
+from onenumber_cli.errors import InvalidArgument
 from onenumber_cli.i18n import t
 
 app = typer.Typer(cls=LocalizedGroup, help="Shell completion.", no_args_is_help=True)
@@ -138,10 +140,11 @@ def install(shell: str, environ: Mapping[str, str] = os.environ) -> Installed:
         current_text = None
     changed = current_text != text
     if changed:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        temporary.write_text(text, encoding="utf-8")
-        os.replace(temporary, path)
+        try:
+            replace_file(path, text, mode=0o644)
+        except OSError as error:  # a read-only home, a full disk: said, not an internal error
+            raise InvalidArgument("completion_write", path=str(path),
+                                  detail=error.strerror or str(error)) from None
     rc_file, rc_lines = rc_needs(shell, path, environ)
     return Installed(shell, path, changed, rc_file, rc_lines)
 
