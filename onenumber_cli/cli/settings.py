@@ -277,6 +277,39 @@ def _choose(option: GlobalOption, flags: Mapping[str, Any], environ: Mapping[str
     return default, "default"
 
 
+# The settings whose values are checked (and the order they are), wherever they come from.
+CHECKED_SETTINGS = ("operator", "sqlite_synchronous", "csv_encoding", "output", "lang", "tz")
+
+
+def checked_setting(name: str, value: str) -> str:
+    """``value`` for the setting ``name`` (one of :data:`CHECKED_SETTINGS`; any other is
+    returned as it is), as every command accepts it, or the refusal every command gives:
+    for a flag, the environment and the config file alike, and for ``config set``."""
+    if name == "operator":
+        from onenumber_cli.domain.values import validate_operator
+
+        validate_operator(value)
+    elif name == "sqlite_synchronous":
+        value = value.strip().lower()
+        if value not in SYNCHRONOUS_MODES:
+            raise InvalidArgument("synchronous", value=value,
+                                  choices=", ".join(SYNCHRONOUS_MODES))
+    elif name == "csv_encoding" and value not in CSV_ENCODINGS:
+        raise InvalidArgument("encoding", value=value, choices=", ".join(CSV_ENCODINGS))
+    elif name == "output" and value not in OUTPUTS:
+        raise InvalidArgument("output", value=value, choices=", ".join(OUTPUTS))
+    elif name == "lang" and value not in LANGUAGES:
+        raise InvalidArgument("lang", value=value, choices=", ".join(LANGUAGES))
+    elif name == "tz":
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError  # not needed for --help
+
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise InvalidArgument("tz", value=value) from None
+    return value
+
+
 def resolve(flags: Mapping[str, Any], environ: Mapping[str, str] = os.environ, *,
             stdout_tty: bool = False) -> Settings:
     """Combine flags, environment, config file and defaults; validate the results."""
@@ -305,28 +338,10 @@ def resolve(flags: Mapping[str, Any], environ: Mapping[str, str] = os.environ, *
         settings.sources[option.name] = source
     if settings.operator is None:
         settings.operator, settings.sources["operator"] = _os_user(), "os user"
-    from onenumber_cli.domain.values import validate_operator
-
-    validate_operator(settings.operator)
-    settings.sqlite_synchronous = settings.sqlite_synchronous.strip().lower()
-    if settings.sqlite_synchronous not in SYNCHRONOUS_MODES:
-        raise InvalidArgument("synchronous", value=settings.sqlite_synchronous,
-                              choices=", ".join(SYNCHRONOUS_MODES))
-    if settings.csv_encoding not in CSV_ENCODINGS:
-        raise InvalidArgument("encoding", value=settings.csv_encoding,
-                              choices=", ".join(CSV_ENCODINGS))
-    if settings.output not in OUTPUTS:
-        raise InvalidArgument("output", value=settings.output, choices=", ".join(OUTPUTS))
+    for name in CHECKED_SETTINGS:
+        setattr(settings, name, checked_setting(name, getattr(settings, name)))
     if settings.output == "xlsx" and stdout_tty:  # a workbook is bytes: never to a terminal
         raise InvalidArgument("xlsx_terminal")
-    if settings.lang not in LANGUAGES:
-        raise InvalidArgument("lang", value=settings.lang, choices=", ".join(LANGUAGES))
-    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError  # not needed for --help
-
-    try:
-        ZoneInfo(settings.tz)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise InvalidArgument("tz", value=settings.tz) from None
     settings.lock_timeout = _lock_timeout(environ.get("ONENUMBER_LOCK_TIMEOUT"))
     settings.statement_timeout = _seconds(environ.get("ONENUMBER_STATEMENT_TIMEOUT"),
                                           STATEMENT_TIMEOUT_RANGE, "statement_timeout")

@@ -18,6 +18,7 @@ from onenumber_cli.cli.settings import (
     DEFAULT_PROFILE,
     OUTPUTS,
     PROFILES,
+    checked_setting,
     config_path,
     data_dir,
     load_config,
@@ -111,35 +112,16 @@ def _current_file() -> tuple[Path, str, dict[str, Any]]:
 
 def _checked(key: str, value: str, profile: str | None, profiles: dict[str, Any]
              ) -> str | bool:
-    """``value`` for ``key`` as every command would accept it (the same refusals)."""
-    from onenumber_cli.cli.settings import SYNCHRONOUS_MODES
-    from onenumber_cli.i18n import LANGUAGES
-    from onenumber_cli.spreadsheet import CSV_ENCODINGS
-
+    """``value`` for ``key`` as every command would accept it (the same refusals:
+    :func:`~onenumber_cli.cli.settings.checked_setting`)."""
     keys = sorted(SETTING_KEYS | ({"confirm"} if profile else {DEFAULT_PROFILE}))
     if key not in keys:
         raise InvalidArgument("config_key", value=key, choices=", ".join(keys))
-    choices: dict[str, tuple[str, ...]] = {
-        "output": OUTPUTS, "lang": LANGUAGES, "csv_encoding": CSV_ENCODINGS,
-        "sqlite_synchronous": SYNCHRONOUS_MODES, "confirm": ("true", "false"),
-    }
-    kinds = {"output": "output", "lang": "lang", "csv_encoding": "encoding",
-             "sqlite_synchronous": "synchronous", "confirm": "config_confirm"}
-    if key in choices and value not in choices[key]:
-        raise InvalidArgument(kinds[key], value=value, choices=", ".join(choices[key]))
     if key == "confirm":
+        if value not in ("true", "false"):
+            raise InvalidArgument("config_confirm", value=value, choices="true, false")
         return value == "true"
-    if key == "tz":
-        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise InvalidArgument("tz", value=value) from None
-    if key == "operator":
-        from onenumber_cli.domain.values import validate_operator
-
-        validate_operator(value)
+    value = checked_setting(key, value)
     if key == DEFAULT_PROFILE and value not in profiles:
         raise InvalidArgument("profile", value=value, choices=", ".join(sorted(profiles)) or "-")
     if not value:
